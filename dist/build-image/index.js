@@ -1,314 +1,34 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 770:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-/* unused reexport */ __nccwpck_require__(218);
-
-
-/***/ }),
-
-/***/ 218:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-var __webpack_unused_export__;
-
-
-var net = __nccwpck_require__(9278);
-var tls = __nccwpck_require__(4756);
-var http = __nccwpck_require__(8611);
-var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
-var assert = __nccwpck_require__(2613);
-var util = __nccwpck_require__(9023);
-
-
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
-
-
-function httpOverHttp(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = http.request;
-  return agent;
-}
-
-function httpsOverHttp(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = http.request;
-  agent.createSocket = createSecureSocket;
-  agent.defaultPort = 443;
-  return agent;
-}
-
-function httpOverHttps(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = https.request;
-  return agent;
-}
-
-function httpsOverHttps(options) {
-  var agent = new TunnelingAgent(options);
-  agent.request = https.request;
-  agent.createSocket = createSecureSocket;
-  agent.defaultPort = 443;
-  return agent;
-}
-
-
-function TunnelingAgent(options) {
-  var self = this;
-  self.options = options || {};
-  self.proxyOptions = self.options.proxy || {};
-  self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
-  self.requests = [];
-  self.sockets = [];
-
-  self.on('free', function onFree(socket, host, port, localAddress) {
-    var options = toOptions(host, port, localAddress);
-    for (var i = 0, len = self.requests.length; i < len; ++i) {
-      var pending = self.requests[i];
-      if (pending.host === options.host && pending.port === options.port) {
-        // Detect the request to connect same origin server,
-        // reuse the connection.
-        self.requests.splice(i, 1);
-        pending.request.onSocket(socket);
-        return;
-      }
-    }
-    socket.destroy();
-    self.removeSocket(socket);
-  });
-}
-util.inherits(TunnelingAgent, events.EventEmitter);
-
-TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
-  var self = this;
-  var options = mergeOptions({request: req}, self.options, toOptions(host, port, localAddress));
-
-  if (self.sockets.length >= this.maxSockets) {
-    // We are over limit so we'll add it to the queue.
-    self.requests.push(options);
-    return;
-  }
-
-  // If we are under maxSockets create a new one.
-  self.createSocket(options, function(socket) {
-    socket.on('free', onFree);
-    socket.on('close', onCloseOrRemove);
-    socket.on('agentRemove', onCloseOrRemove);
-    req.onSocket(socket);
-
-    function onFree() {
-      self.emit('free', socket, options);
-    }
-
-    function onCloseOrRemove(err) {
-      self.removeSocket(socket);
-      socket.removeListener('free', onFree);
-      socket.removeListener('close', onCloseOrRemove);
-      socket.removeListener('agentRemove', onCloseOrRemove);
-    }
-  });
-};
-
-TunnelingAgent.prototype.createSocket = function createSocket(options, cb) {
-  var self = this;
-  var placeholder = {};
-  self.sockets.push(placeholder);
-
-  var connectOptions = mergeOptions({}, self.proxyOptions, {
-    method: 'CONNECT',
-    path: options.host + ':' + options.port,
-    agent: false,
-    headers: {
-      host: options.host + ':' + options.port
-    }
-  });
-  if (options.localAddress) {
-    connectOptions.localAddress = options.localAddress;
-  }
-  if (connectOptions.proxyAuth) {
-    connectOptions.headers = connectOptions.headers || {};
-    connectOptions.headers['Proxy-Authorization'] = 'Basic ' +
-        new Buffer(connectOptions.proxyAuth).toString('base64');
-  }
-
-  debug('making CONNECT request');
-  var connectReq = self.request(connectOptions);
-  connectReq.useChunkedEncodingByDefault = false; // for v0.6
-  connectReq.once('response', onResponse); // for v0.6
-  connectReq.once('upgrade', onUpgrade);   // for v0.6
-  connectReq.once('connect', onConnect);   // for v0.7 or later
-  connectReq.once('error', onError);
-  connectReq.end();
-
-  function onResponse(res) {
-    // Very hacky. This is necessary to avoid http-parser leaks.
-    res.upgrade = true;
-  }
-
-  function onUpgrade(res, socket, head) {
-    // Hacky.
-    process.nextTick(function() {
-      onConnect(res, socket, head);
-    });
-  }
-
-  function onConnect(res, socket, head) {
-    connectReq.removeAllListeners();
-    socket.removeAllListeners();
-
-    if (res.statusCode !== 200) {
-      debug('tunneling socket could not be established, statusCode=%d',
-        res.statusCode);
-      socket.destroy();
-      var error = new Error('tunneling socket could not be established, ' +
-        'statusCode=' + res.statusCode);
-      error.code = 'ECONNRESET';
-      options.request.emit('error', error);
-      self.removeSocket(placeholder);
-      return;
-    }
-    if (head.length > 0) {
-      debug('got illegal response body from proxy');
-      socket.destroy();
-      var error = new Error('got illegal response body from proxy');
-      error.code = 'ECONNRESET';
-      options.request.emit('error', error);
-      self.removeSocket(placeholder);
-      return;
-    }
-    debug('tunneling connection has established');
-    self.sockets[self.sockets.indexOf(placeholder)] = socket;
-    return cb(socket);
-  }
-
-  function onError(cause) {
-    connectReq.removeAllListeners();
-
-    debug('tunneling socket could not be established, cause=%s\n',
-          cause.message, cause.stack);
-    var error = new Error('tunneling socket could not be established, ' +
-                          'cause=' + cause.message);
-    error.code = 'ECONNRESET';
-    options.request.emit('error', error);
-    self.removeSocket(placeholder);
-  }
-};
-
-TunnelingAgent.prototype.removeSocket = function removeSocket(socket) {
-  var pos = this.sockets.indexOf(socket)
-  if (pos === -1) {
-    return;
-  }
-  this.sockets.splice(pos, 1);
-
-  var pending = this.requests.shift();
-  if (pending) {
-    // If we have pending requests and a socket gets closed a new one
-    // needs to be created to take over in the pool for the one that closed.
-    this.createSocket(pending, function(socket) {
-      pending.request.onSocket(socket);
-    });
-  }
-};
-
-function createSecureSocket(options, cb) {
-  var self = this;
-  TunnelingAgent.prototype.createSocket.call(self, options, function(socket) {
-    var hostHeader = options.request.getHeader('host');
-    var tlsOptions = mergeOptions({}, self.options, {
-      socket: socket,
-      servername: hostHeader ? hostHeader.replace(/:.*$/, '') : options.host
-    });
-
-    // 0 is dummy port for v0.6
-    var secureSocket = tls.connect(0, tlsOptions);
-    self.sockets[self.sockets.indexOf(socket)] = secureSocket;
-    cb(secureSocket);
-  });
-}
-
-
-function toOptions(host, port, localAddress) {
-  if (typeof host === 'string') { // since v0.10
-    return {
-      host: host,
-      port: port,
-      localAddress: localAddress
-    };
-  }
-  return host; // for v0.11 or later
-}
-
-function mergeOptions(target) {
-  for (var i = 1, len = arguments.length; i < len; ++i) {
-    var overrides = arguments[i];
-    if (typeof overrides === 'object') {
-      var keys = Object.keys(overrides);
-      for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-        var k = keys[j];
-        if (overrides[k] !== undefined) {
-          target[k] = overrides[k];
-        }
-      }
-    }
-  }
-  return target;
-}
-
-
-var debug;
-if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
-  debug = function() {
-    var args = Array.prototype.slice.call(arguments);
-    if (typeof args[0] === 'string') {
-      args[0] = 'TUNNEL: ' + args[0];
-    } else {
-      args.unshift('TUNNEL:');
-    }
-    console.error.apply(console, args);
-  }
-} else {
-  debug = function() {};
-}
-__webpack_unused_export__ = debug; // for test
-
-
-/***/ }),
-
-/***/ 6752:
+/***/ 3368:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
-const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const Client = __nccwpck_require__(3069)
+const Dispatcher = __nccwpck_require__(2091)
+const Pool = __nccwpck_require__(7404)
+const BalancedPool = __nccwpck_require__(8973)
+const Agent = __nccwpck_require__(6261)
+const ProxyAgent = __nccwpck_require__(9848)
+const EnvHttpProxyAgent = __nccwpck_require__(7897)
+const RetryAgent = __nccwpck_require__(1882)
+const errors = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
-const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const api = __nccwpck_require__(5407)
+const buildConnector = __nccwpck_require__(2296)
+const MockClient = __nccwpck_require__(8957)
+const MockAgent = __nccwpck_require__(5973)
+const MockPool = __nccwpck_require__(8780)
+const mockErrors = __nccwpck_require__(5445)
+const RetryHandler = __nccwpck_require__(112)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(5837)
+const DecoratorHandler = __nccwpck_require__(7011)
+const RedirectHandler = __nccwpck_require__(5050)
+const createRedirectInterceptor = __nccwpck_require__(1676)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -326,10 +46,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+  redirect: __nccwpck_require__(3650),
+  retry: __nccwpck_require__(3874),
+  dump: __nccwpck_require__(2375),
+  dns: __nccwpck_require__(7251)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -391,7 +111,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
+const fetchImpl = (__nccwpck_require__(7302).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -403,39 +123,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
+/* unused reexport */ __nccwpck_require__(3676).Headers
+/* unused reexport */ __nccwpck_require__(9107).Response
+/* unused reexport */ __nccwpck_require__(6055).Request
+/* unused reexport */ __nccwpck_require__(9662).FormData
 __webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+/* unused reexport */ __nccwpck_require__(6299).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(2443)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { CacheStorage } = __nccwpck_require__(6949)
+const { kConstruct } = __nccwpck_require__(7589)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(5437)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(980)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(44)
+/* unused reexport */ __nccwpck_require__(5366).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -451,18 +171,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(6942)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 9318:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { addAbortListener } = __nccwpck_require__(1544)
+const { RequestAbortedError } = __nccwpck_require__(8091)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -522,16 +242,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 9724:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
+const { addSignal, removeSignal } = __nccwpck_require__(9318)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -637,7 +357,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 6998:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -651,10 +371,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+} = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(9318)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -895,16 +615,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 8675:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { Readable } = __nccwpck_require__(3135)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -1116,18 +836,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 3560:
+/***/ 576:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(8447)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(9318)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1343,15 +1063,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 2274:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8091)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const util = __nccwpck_require__(1544)
+const { addSignal, removeSignal } = __nccwpck_require__(9318)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -1458,21 +1178,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 5407:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
-module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.request = __nccwpck_require__(8675)
+module.exports.stream = __nccwpck_require__(576)
+module.exports.pipeline = __nccwpck_require__(6998)
+module.exports.upgrade = __nccwpck_require__(2274)
+module.exports.connect = __nccwpck_require__(9724)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 3135:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -1481,9 +1201,9 @@ module.exports.connect = __nccwpck_require__(2279)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
+const { ReadableStreamFrom } = __nccwpck_require__(1544)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1864,15 +1584,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 8447:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(8091)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(3135)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -1964,16 +1684,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 2296:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(1544)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8091)
+const timers = __nccwpck_require__(2563)
 
 function noop () {}
 
@@ -2211,7 +1931,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 1303:
 /***/ ((module) => {
 
 
@@ -2336,7 +2056,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 8150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2545,7 +2265,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 8091:
 /***/ ((module) => {
 
 
@@ -2977,7 +2697,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 8823:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -2985,7 +2705,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(8091)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -3000,9 +2720,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+} = __nccwpck_require__(1544)
+const { channels } = __nccwpck_require__(8150)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3466,7 +3186,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 9411:
 /***/ ((module) => {
 
 module.exports = {
@@ -3540,7 +3260,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 3568:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3548,7 +3268,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(1303)
 
 class TstNode {
   /** @type {any} */
@@ -3699,13 +3419,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 1544:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(9411)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -3713,9 +3433,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(1303)
+const { tree } = __nccwpck_require__(3568)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4425,18 +4145,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 6261:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
+const DispatcherBase = __nccwpck_require__(4745)
+const Pool = __nccwpck_require__(7404)
+const Client = __nccwpck_require__(3069)
+const util = __nccwpck_require__(1544)
+const createRedirectInterceptor = __nccwpck_require__(1676)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -4565,7 +4285,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 837:
+/***/ 8973:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4573,7 +4293,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(8091)
 const {
   PoolBase,
   kClients,
@@ -4581,10 +4301,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+} = __nccwpck_require__(3272)
+const Pool = __nccwpck_require__(7404)
+const { kUrl, kInterceptors } = __nccwpck_require__(9411)
+const { parseOrigin } = __nccwpck_require__(1544)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -4781,7 +4501,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 637:
+/***/ 1557:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4789,9 +4509,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const util = __nccwpck_require__(1544)
+const { channels } = __nccwpck_require__(8150)
+const timers = __nccwpck_require__(2563)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -4804,7 +4524,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(8091)
 const {
   kUrl,
   kReset,
@@ -4837,9 +4557,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(9411)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(7424)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -4851,11 +4571,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(7846) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(9474))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -4863,7 +4583,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(7846))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -5778,7 +5498,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(8900).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6301,7 +6021,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 4092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6309,13 +6029,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1544)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(8091)
 const {
   kUrl,
   kReset,
@@ -6334,7 +6054,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(9411)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -6740,7 +6460,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(8900).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -7100,7 +6820,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 3069:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -7110,16 +6830,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const util = __nccwpck_require__(1544)
+const { channels } = __nccwpck_require__(8150)
+const Request = __nccwpck_require__(8823)
+const DispatcherBase = __nccwpck_require__(4745)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(8091)
+const buildConnector = __nccwpck_require__(2296)
 const {
   kUrl,
   kServerName,
@@ -7161,9 +6881,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
-const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+} = __nccwpck_require__(9411)
+const connectH1 = __nccwpck_require__(1557)
+const connectH2 = __nccwpck_require__(4092)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -7471,7 +7191,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(1676)
 
 function onError (client, err) {
   if (
@@ -7731,19 +7451,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 4745:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(2091)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(8091)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(9411)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -7946,7 +7666,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 2091:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8018,15 +7738,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 7897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(4745)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(9411)
+const ProxyAgent = __nccwpck_require__(9848)
+const Agent = __nccwpck_require__(6261)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -8185,7 +7905,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 6524:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -8309,15 +8029,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 3272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(4745)
+const FixedQueue = __nccwpck_require__(6524)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(9411)
+const PoolStats = __nccwpck_require__(9686)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -8510,10 +8230,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 9686:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(9411)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -8551,7 +8271,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 7404:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8562,14 +8282,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(3272)
+const Client = __nccwpck_require__(3069)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(8091)
+const util = __nccwpck_require__(1544)
+const { kUrl, kInterceptors } = __nccwpck_require__(9411)
+const buildConnector = __nccwpck_require__(2296)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -8665,19 +8385,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 9848:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(9411)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const Agent = __nccwpck_require__(6261)
+const Pool = __nccwpck_require__(7404)
+const DispatcherBase = __nccwpck_require__(4745)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8091)
+const buildConnector = __nccwpck_require__(2296)
+const Client = __nccwpck_require__(3069)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -8946,13 +8666,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(2091)
+const RetryHandler = __nccwpck_require__(112)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -8988,7 +8708,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 5837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8996,8 +8716,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
+const Agent = __nccwpck_require__(6261)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -9027,7 +8747,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 7011:
 /***/ ((module) => {
 
 
@@ -9078,15 +8798,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 8754:
+/***/ 5050:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
+const util = __nccwpck_require__(1544)
+const { kBodyUsed } = __nccwpck_require__(9411)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9317,20 +9037,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 112:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(9411)
+const { RequestRetryError } = __nccwpck_require__(8091)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(1544)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -9761,14 +9481,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 7251:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(7011)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8091)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -10143,14 +9863,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 2375:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const util = __nccwpck_require__(1544)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8091)
+const DecoratorHandler = __nccwpck_require__(7011)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -10273,12 +9993,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 1676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(5050)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10301,11 +10021,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 3650:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(8754)
+const RedirectHandler = __nccwpck_require__(5050)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10332,11 +10052,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 3874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(112)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10358,13 +10078,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 7424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(8916);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -10642,7 +10362,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 7846:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10654,7 +10374,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 9474:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10666,7 +10386,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 8916:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10687,13 +10407,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 5973:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(9411)
+const Agent = __nccwpck_require__(6261)
 const {
   kAgent,
   kMockAgentSet,
@@ -10704,14 +10424,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(8149)
+const MockClient = __nccwpck_require__(8957)
+const MockPool = __nccwpck_require__(8780)
+const { matchValue, buildMockOptions } = __nccwpck_require__(1725)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8091)
+const Dispatcher = __nccwpck_require__(2091)
+const Pluralizer = __nccwpck_require__(8353)
+const PendingInterceptorsFormatter = __nccwpck_require__(1030)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -10854,14 +10574,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 8957:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Client = __nccwpck_require__(3069)
+const { buildMockDispatch } = __nccwpck_require__(1725)
 const {
   kDispatches,
   kMockAgent,
@@ -10870,10 +10590,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(8149)
+const { MockInterceptor } = __nccwpck_require__(1599)
+const Symbols = __nccwpck_require__(9411)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -10920,12 +10640,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 5445:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(8091)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -10955,12 +10675,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 1599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1725)
 const {
   kDispatches,
   kDispatchKey,
@@ -10968,9 +10688,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(8149)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
+const { buildURL } = __nccwpck_require__(1544)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -11169,14 +10889,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 8780:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const Pool = __nccwpck_require__(7404)
+const { buildMockDispatch } = __nccwpck_require__(1725)
 const {
   kDispatches,
   kMockAgent,
@@ -11185,10 +10905,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(8149)
+const { MockInterceptor } = __nccwpck_require__(1599)
+const Symbols = __nccwpck_require__(9411)
+const { InvalidArgumentError } = __nccwpck_require__(8091)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -11235,7 +10955,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 8149:
 /***/ ((module) => {
 
 
@@ -11265,20 +10985,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 1725:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(5445)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+} = __nccwpck_require__(8149)
+const { buildURL } = __nccwpck_require__(1544)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -11639,7 +11359,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 1030:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11689,7 +11409,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 8353:
 /***/ ((module) => {
 
 
@@ -11725,7 +11445,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 2563:
 /***/ ((module) => {
 
 
@@ -12155,20 +11875,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 4330:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
-const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
+const { kConstruct } = __nccwpck_require__(7589)
+const { urlEquals, getFieldValues } = __nccwpck_require__(102)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1544)
+const { webidl } = __nccwpck_require__(253)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9107)
+const { Request, fromInnerRequest } = __nccwpck_require__(6055)
+const { kState } = __nccwpck_require__(4883)
+const { fetching } = __nccwpck_require__(7302)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(4296)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13021,15 +12741,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3245:
+/***/ 6949:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(7589)
+const { Cache } = __nccwpck_require__(4330)
+const { webidl } = __nccwpck_require__(253)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
 
 class CacheStorage {
   /**
@@ -13180,26 +12900,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 7589:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(9411).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 102:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const { URLSerializer } = __nccwpck_require__(980)
+const { isValidHeaderName } = __nccwpck_require__(4296)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -13244,7 +12964,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 6820:
 /***/ ((module) => {
 
 
@@ -13263,15 +12983,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 5437:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(2802)
+const { stringify } = __nccwpck_require__(5613)
+const { webidl } = __nccwpck_require__(253)
+const { Headers } = __nccwpck_require__(3676)
 
 /**
  * @typedef {Object} Cookie
@@ -13454,14 +13174,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 2802:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(6820)
+const { isCTLExcludingHtab } = __nccwpck_require__(5613)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(980)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -13771,7 +13491,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 5613:
 /***/ ((module) => {
 
 
@@ -14130,13 +13850,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 2455:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(6627)
 
 /**
  * @type {number[]} BOM
@@ -14711,23 +14431,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 6942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
-const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { fetching } = __nccwpck_require__(7302)
+const { makeRequest } = __nccwpck_require__(6055)
+const { webidl } = __nccwpck_require__(253)
+const { EventSourceStream } = __nccwpck_require__(2455)
+const { parseMIMEType } = __nccwpck_require__(980)
+const { createFastMessageEvent } = __nccwpck_require__(44)
+const { isNetworkError } = __nccwpck_require__(9107)
+const { delay } = __nccwpck_require__(6627)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { environmentSettingsObject } = __nccwpck_require__(4296)
+const { getGlobalDispatcher } = __nccwpck_require__(5837)
 
 let experimentalWarned = false
 
@@ -15201,7 +14921,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 6627:
 /***/ ((module) => {
 
 
@@ -15245,12 +14965,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 8900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1544)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -15260,16 +14980,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(4296)
+const { FormData } = __nccwpck_require__(9662)
+const { kState } = __nccwpck_require__(4883)
+const { webidl } = __nccwpck_require__(253)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const { serializeAMimeType } = __nccwpck_require__(980)
+const { multipartFormDataParser } = __nccwpck_require__(3100)
 let random
 
 try {
@@ -15781,7 +15501,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4495:
+/***/ 1207:
 /***/ ((module) => {
 
 
@@ -15912,7 +15632,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 980:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16663,12 +16383,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 933:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(9411)
 
 class CompatWeakRef {
   constructor (value) {
@@ -16716,14 +16436,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 1506:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(4883)
+const { webidl } = __nccwpck_require__(253)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -16849,16 +16569,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 3100:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
+const { utf8DecodeBytes } = __nccwpck_require__(4296)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(980)
+const { isFileLike } = __nccwpck_require__(1506)
+const { makeEntry } = __nccwpck_require__(9662)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -17330,16 +17050,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 9662:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(4296)
+const { kState } = __nccwpck_require__(4883)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { FileLike, isFileLike } = __nccwpck_require__(1506)
+const { webidl } = __nccwpck_require__(253)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -17589,7 +17309,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 2443:
 /***/ ((module) => {
 
 
@@ -17636,21 +17356,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 3676:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(9411)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(4296)
+const { webidl } = __nccwpck_require__(253)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -18330,7 +18050,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 7302:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -18343,9 +18063,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
-const { Request, cloneRequest } = __nccwpck_require__(9967)
+} = __nccwpck_require__(9107)
+const { HeadersList } = __nccwpck_require__(3676)
+const { Request, cloneRequest } = __nccwpck_require__(6055)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -18381,23 +18101,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
+} = __nccwpck_require__(4296)
+const { kState, kDispatcher } = __nccwpck_require__(4883)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(8900)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(1207)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1544)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(980)
+const { getGlobalDispatcher } = __nccwpck_require__(5837)
+const { webidl } = __nccwpck_require__(253)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -20607,23 +20327,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9967:
+/***/ 6055:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(8900)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(3676)
+const { FinalizationRegistry } = __nccwpck_require__(933)()
+const util = __nccwpck_require__(1544)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(4296)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -20633,12 +20353,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(4495)
+} = __nccwpck_require__(1207)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(4883)
+const { webidl } = __nccwpck_require__(253)
+const { URLSerializer } = __nccwpck_require__(980)
+const { kConstruct } = __nccwpck_require__(9411)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -21651,14 +21371,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 9107:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(3676)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(8900)
+const util = __nccwpck_require__(1544)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -21670,16 +21390,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(4296)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
+} = __nccwpck_require__(1207)
+const { kState, kHeaders } = __nccwpck_require__(4883)
+const { webidl } = __nccwpck_require__(253)
+const { FormData } = __nccwpck_require__(9662)
+const { URLSerializer } = __nccwpck_require__(980)
+const { kConstruct } = __nccwpck_require__(9411)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -22268,7 +21988,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 4883:
 /***/ ((module) => {
 
 
@@ -22284,21 +22004,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 4296:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(1207)
+const { getGlobalOrigin } = __nccwpck_require__(2443)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(980)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1544)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(253)
 
 let supportedHashes = []
 
@@ -23923,14 +23643,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 253:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(1544)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -24625,7 +24345,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 5207:
 /***/ ((module) => {
 
 
@@ -24922,7 +24642,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 6299:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -24931,16 +24651,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(7522)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+} = __nccwpck_require__(9657)
+const { webidl } = __nccwpck_require__(253)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -25273,12 +24993,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 2981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(253)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25358,7 +25078,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 9657:
 /***/ ((module) => {
 
 
@@ -25375,7 +25095,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 7522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -25386,10 +25106,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
+} = __nccwpck_require__(9657)
+const { ProgressEvent } = __nccwpck_require__(2981)
+const { getEncoding } = __nccwpck_require__(5207)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(980)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -25773,27 +25493,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 2569:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(1816)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
-const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
+} = __nccwpck_require__(2456)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(5673)
+const { channels } = __nccwpck_require__(8150)
+const { CloseEvent } = __nccwpck_require__(44)
+const { makeRequest } = __nccwpck_require__(6055)
+const { fetching } = __nccwpck_require__(7302)
+const { Headers, getHeadersList } = __nccwpck_require__(3676)
+const { getDecodeSplit } = __nccwpck_require__(4296)
+const { WebsocketFrameSend } = __nccwpck_require__(9272)
 
 /** @type {import('crypto')} */
 let crypto
@@ -26151,7 +25871,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 1816:
 /***/ ((module) => {
 
 
@@ -26224,14 +25944,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 44:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
+const { webidl } = __nccwpck_require__(253)
+const { kEnumerableProperty } = __nccwpck_require__(1544)
+const { kConstruct } = __nccwpck_require__(9411)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -26560,12 +26280,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3264:
+/***/ 9272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(1816)
 
 const BUFFER_SIZE = 16386
 
@@ -26663,14 +26383,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 2869:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { isValidClientWindowBits } = __nccwpck_require__(5673)
+const { MessageSizeExceededError } = __nccwpck_require__(8091)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -26775,16 +26495,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 4588:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(1816)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(2456)
+const { channels } = __nccwpck_require__(8150)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -26794,11 +26514,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(5673)
+const { WebsocketFrameSend } = __nccwpck_require__(9272)
+const { closeWebSocketConnection } = __nccwpck_require__(2569)
+const { PerMessageDeflate } = __nccwpck_require__(2869)
+const { MessageSizeExceededError } = __nccwpck_require__(8091)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27309,14 +27029,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 228:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { WebsocketFrameSend } = __nccwpck_require__(9272)
+const { opcodes, sendHints } = __nccwpck_require__(1816)
+const FixedQueue = __nccwpck_require__(6524)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27420,7 +27140,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 2456:
 /***/ ((module) => {
 
 
@@ -27439,16 +27159,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 5673:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(2456)
+const { states, opcodes } = __nccwpck_require__(1816)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(44)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(980)
 
 /* globals Blob */
 
@@ -27768,15 +27488,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 5366:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(253)
+const { URLSerializer } = __nccwpck_require__(980)
+const { environmentSettingsObject } = __nccwpck_require__(4296)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(1816)
 const {
   kWebSocketURL,
   kReadyState,
@@ -27785,21 +27505,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(2456)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+} = __nccwpck_require__(5673)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(2569)
+const { ByteParser } = __nccwpck_require__(4588)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1544)
+const { getGlobalDispatcher } = __nccwpck_require__(5837)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(44)
+const { SendQueue } = __nccwpck_require__(228)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28370,11 +28090,291 @@ module.exports = {
 
 /***/ }),
 
+/***/ 770:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/* unused reexport */ __nccwpck_require__(218);
+
+
+/***/ }),
+
+/***/ 218:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+
+var net = __nccwpck_require__(9278);
+var tls = __nccwpck_require__(4756);
+var http = __nccwpck_require__(8611);
+var https = __nccwpck_require__(5692);
+var events = __nccwpck_require__(4434);
+var assert = __nccwpck_require__(2613);
+var util = __nccwpck_require__(9023);
+
+
+__webpack_unused_export__ = httpOverHttp;
+__webpack_unused_export__ = httpsOverHttp;
+__webpack_unused_export__ = httpOverHttps;
+__webpack_unused_export__ = httpsOverHttps;
+
+
+function httpOverHttp(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = http.request;
+  return agent;
+}
+
+function httpsOverHttp(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = http.request;
+  agent.createSocket = createSecureSocket;
+  agent.defaultPort = 443;
+  return agent;
+}
+
+function httpOverHttps(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = https.request;
+  return agent;
+}
+
+function httpsOverHttps(options) {
+  var agent = new TunnelingAgent(options);
+  agent.request = https.request;
+  agent.createSocket = createSecureSocket;
+  agent.defaultPort = 443;
+  return agent;
+}
+
+
+function TunnelingAgent(options) {
+  var self = this;
+  self.options = options || {};
+  self.proxyOptions = self.options.proxy || {};
+  self.maxSockets = self.options.maxSockets || http.Agent.defaultMaxSockets;
+  self.requests = [];
+  self.sockets = [];
+
+  self.on('free', function onFree(socket, host, port, localAddress) {
+    var options = toOptions(host, port, localAddress);
+    for (var i = 0, len = self.requests.length; i < len; ++i) {
+      var pending = self.requests[i];
+      if (pending.host === options.host && pending.port === options.port) {
+        // Detect the request to connect same origin server,
+        // reuse the connection.
+        self.requests.splice(i, 1);
+        pending.request.onSocket(socket);
+        return;
+      }
+    }
+    socket.destroy();
+    self.removeSocket(socket);
+  });
+}
+util.inherits(TunnelingAgent, events.EventEmitter);
+
+TunnelingAgent.prototype.addRequest = function addRequest(req, host, port, localAddress) {
+  var self = this;
+  var options = mergeOptions({request: req}, self.options, toOptions(host, port, localAddress));
+
+  if (self.sockets.length >= this.maxSockets) {
+    // We are over limit so we'll add it to the queue.
+    self.requests.push(options);
+    return;
+  }
+
+  // If we are under maxSockets create a new one.
+  self.createSocket(options, function(socket) {
+    socket.on('free', onFree);
+    socket.on('close', onCloseOrRemove);
+    socket.on('agentRemove', onCloseOrRemove);
+    req.onSocket(socket);
+
+    function onFree() {
+      self.emit('free', socket, options);
+    }
+
+    function onCloseOrRemove(err) {
+      self.removeSocket(socket);
+      socket.removeListener('free', onFree);
+      socket.removeListener('close', onCloseOrRemove);
+      socket.removeListener('agentRemove', onCloseOrRemove);
+    }
+  });
+};
+
+TunnelingAgent.prototype.createSocket = function createSocket(options, cb) {
+  var self = this;
+  var placeholder = {};
+  self.sockets.push(placeholder);
+
+  var connectOptions = mergeOptions({}, self.proxyOptions, {
+    method: 'CONNECT',
+    path: options.host + ':' + options.port,
+    agent: false,
+    headers: {
+      host: options.host + ':' + options.port
+    }
+  });
+  if (options.localAddress) {
+    connectOptions.localAddress = options.localAddress;
+  }
+  if (connectOptions.proxyAuth) {
+    connectOptions.headers = connectOptions.headers || {};
+    connectOptions.headers['Proxy-Authorization'] = 'Basic ' +
+        new Buffer(connectOptions.proxyAuth).toString('base64');
+  }
+
+  debug('making CONNECT request');
+  var connectReq = self.request(connectOptions);
+  connectReq.useChunkedEncodingByDefault = false; // for v0.6
+  connectReq.once('response', onResponse); // for v0.6
+  connectReq.once('upgrade', onUpgrade);   // for v0.6
+  connectReq.once('connect', onConnect);   // for v0.7 or later
+  connectReq.once('error', onError);
+  connectReq.end();
+
+  function onResponse(res) {
+    // Very hacky. This is necessary to avoid http-parser leaks.
+    res.upgrade = true;
+  }
+
+  function onUpgrade(res, socket, head) {
+    // Hacky.
+    process.nextTick(function() {
+      onConnect(res, socket, head);
+    });
+  }
+
+  function onConnect(res, socket, head) {
+    connectReq.removeAllListeners();
+    socket.removeAllListeners();
+
+    if (res.statusCode !== 200) {
+      debug('tunneling socket could not be established, statusCode=%d',
+        res.statusCode);
+      socket.destroy();
+      var error = new Error('tunneling socket could not be established, ' +
+        'statusCode=' + res.statusCode);
+      error.code = 'ECONNRESET';
+      options.request.emit('error', error);
+      self.removeSocket(placeholder);
+      return;
+    }
+    if (head.length > 0) {
+      debug('got illegal response body from proxy');
+      socket.destroy();
+      var error = new Error('got illegal response body from proxy');
+      error.code = 'ECONNRESET';
+      options.request.emit('error', error);
+      self.removeSocket(placeholder);
+      return;
+    }
+    debug('tunneling connection has established');
+    self.sockets[self.sockets.indexOf(placeholder)] = socket;
+    return cb(socket);
+  }
+
+  function onError(cause) {
+    connectReq.removeAllListeners();
+
+    debug('tunneling socket could not be established, cause=%s\n',
+          cause.message, cause.stack);
+    var error = new Error('tunneling socket could not be established, ' +
+                          'cause=' + cause.message);
+    error.code = 'ECONNRESET';
+    options.request.emit('error', error);
+    self.removeSocket(placeholder);
+  }
+};
+
+TunnelingAgent.prototype.removeSocket = function removeSocket(socket) {
+  var pos = this.sockets.indexOf(socket)
+  if (pos === -1) {
+    return;
+  }
+  this.sockets.splice(pos, 1);
+
+  var pending = this.requests.shift();
+  if (pending) {
+    // If we have pending requests and a socket gets closed a new one
+    // needs to be created to take over in the pool for the one that closed.
+    this.createSocket(pending, function(socket) {
+      pending.request.onSocket(socket);
+    });
+  }
+};
+
+function createSecureSocket(options, cb) {
+  var self = this;
+  TunnelingAgent.prototype.createSocket.call(self, options, function(socket) {
+    var hostHeader = options.request.getHeader('host');
+    var tlsOptions = mergeOptions({}, self.options, {
+      socket: socket,
+      servername: hostHeader ? hostHeader.replace(/:.*$/, '') : options.host
+    });
+
+    // 0 is dummy port for v0.6
+    var secureSocket = tls.connect(0, tlsOptions);
+    self.sockets[self.sockets.indexOf(socket)] = secureSocket;
+    cb(secureSocket);
+  });
+}
+
+
+function toOptions(host, port, localAddress) {
+  if (typeof host === 'string') { // since v0.10
+    return {
+      host: host,
+      port: port,
+      localAddress: localAddress
+    };
+  }
+  return host; // for v0.11 or later
+}
+
+function mergeOptions(target) {
+  for (var i = 1, len = arguments.length; i < len; ++i) {
+    var overrides = arguments[i];
+    if (typeof overrides === 'object') {
+      var keys = Object.keys(overrides);
+      for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
+        var k = keys[j];
+        if (overrides[k] !== undefined) {
+          target[k] = overrides[k];
+        }
+      }
+    }
+  }
+  return target;
+}
+
+
+var debug;
+if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
+  debug = function() {
+    var args = Array.prototype.slice.call(arguments);
+    if (typeof args[0] === 'string') {
+      args[0] = 'TUNNEL: ' + args[0];
+    } else {
+      args.unshift('TUNNEL:');
+    }
+    console.error.apply(console, args);
+  }
+} else {
+  debug = function() {};
+}
+__webpack_unused_export__ = debug; // for test
+
+
+/***/ }),
+
 /***/ 9900:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7263);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9046);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7263:
+/***/ 9046:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,6 +28392,13 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -28539,16 +28546,16 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -28558,7 +28565,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -28660,8 +28667,8 @@ class DecodedURL extends URL {
 //# sourceMappingURL=proxy.js.map
 // EXTERNAL MODULE: ./node_modules/tunnel/index.js
 var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/node_modules/undici/index.js
+var undici = __nccwpck_require__(3368);
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -29788,7 +29795,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -31097,7 +31104,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -31180,10 +31187,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -31343,14 +31350,14 @@ function getIDToken(aud) {
  * boundary (src/common/run.ts). Their message is shown as a single `::error::` line, so it
  * must say what was wrong and what was expected, and must never hold a secret.
  */
-class UserError extends Error {
+class errors_UserError extends Error {
     constructor(message) {
         super(message);
         this.name = 'UserError';
     }
 }
 /** A bad or missing input: the message names the input and what it expected. */
-class errors_InputError extends UserError {
+class errors_InputError extends errors_UserError {
     input;
     constructor(input, message) {
         super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
@@ -31359,7 +31366,7 @@ class errors_InputError extends UserError {
     }
 }
 function isUserError(e) {
-    return e instanceof UserError;
+    return e instanceof errors_UserError;
 }
 /** The message of anything thrown, without assuming it is an Error. */
 function errorMessage(e) {
@@ -31411,6 +31418,1065 @@ const coreLogger = {
     error: (m, p) => error(m, toCore(p)),
     group: (name, fn) => group(name, fn)
 };
+
+;// CONCATENATED MODULE: ./src/common/summary.ts
+
+/** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
+async function writeSummary(markdown) {
+    if (!process.env.GITHUB_STEP_SUMMARY) {
+        core_debug('GITHUB_STEP_SUMMARY is not set; job summary skipped');
+        return;
+    }
+    await summary.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ./src/lib/reference.ts
+/**
+ * Image references, parsed and validated by one parser (the grammar of
+ * distribution/reference): `[registry/]path[:tag][@algo:hex]`.
+ */
+
+const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API = 'registry-1.docker.io';
+const ALNUM = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const PATH_COMPONENT = new RegExp(`^${ALNUM}(?:${SEPARATOR}${ALNUM})*$`);
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST_ALGOS = {
+    sha256: /^[a-f0-9]{64}$/,
+    sha384: /^[a-f0-9]{96}$/,
+    sha512: /^[a-f0-9]{128}$/
+};
+/** Why a string is not an image reference; undefined when it is one. */
+function invalid(ref) {
+    if (ref.trim() !== ref || ref === '')
+        return { reason: 'it is empty or has surrounding spaces' };
+    if (/\s/.test(ref))
+        return { reason: 'it contains whitespace' };
+    let rest = ref;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        const colon = digest.indexOf(':');
+        const algo = colon > 0 ? digest.slice(0, colon) : '';
+        const hex = digest.slice(colon + 1);
+        const pattern = DIGEST_ALGOS[algo];
+        if (!pattern)
+            return {
+                reason: `its digest ${JSON.stringify(digest)} is not of the form sha256:<64 hex digits>`
+            };
+        if (!pattern.test(hex)) {
+            return {
+                reason: `its digest must be ${algo}: followed by ${pattern.source.match(/\{(\d+)\}/)[1]} lowercase hex digits`
+            };
+        }
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const tagColon = rest.indexOf(':', lastSlash + 1);
+    if (tagColon >= 0) {
+        tag = rest.slice(tagColon + 1);
+        rest = rest.slice(0, tagColon);
+        if (!TAG.test(tag)) {
+            return {
+                reason: `its tag ${JSON.stringify(tag)} must be 1-128 characters of letters, digits, _ . - and not start with . or -`
+            };
+        }
+    }
+    if (rest === '')
+        return { reason: 'it has no repository name' };
+    if (rest.length > 255)
+        return { reason: 'its name is longer than 255 characters' };
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0];
+    if (parts.length > 1 &&
+        (first.includes('.') ||
+            first.includes(':') ||
+            first === 'localhost' ||
+            /[A-Z]/.test(first) ||
+            first.startsWith('['))) {
+        if (!DOMAIN.test(first))
+            return { reason: `its registry ${JSON.stringify(first)} is not a valid host[:port]` };
+        registry = first;
+        parts.shift();
+    }
+    for (const c of parts) {
+        if (c === '')
+            return { reason: 'its repository has an empty path component (// or a trailing /)' };
+        if (/[A-Z]/.test(c))
+            return { reason: `its repository name must be lowercase (got ${JSON.stringify(c)})` };
+        if (!PATH_COMPONENT.test(c)) {
+            return {
+                reason: `its repository component ${JSON.stringify(c)} must be lowercase letters and digits, separated by . _ __ or -`
+            };
+        }
+    }
+    let repository = parts.join('/');
+    if (registry === DOCKER_HUB && parts.length === 1)
+        repository = `library/${repository}`;
+    return { parsed: { registry, repository, tag, digest } };
+}
+/** Parses a reference or throws an InputError naming `input`. */
+function parseReference(input, ref) {
+    const r = invalid(ref);
+    if ('reason' in r) {
+        throw new errors_InputError(input, `expected an image reference such as registry.example.com/team/app:1.0 or app@sha256:<digest>; ${JSON.stringify(ref)} is not one: ${r.reason}`);
+    }
+    return r.parsed;
+}
+/** True when `ref` is a valid image reference. */
+function isReference(ref) {
+    return 'parsed' in invalid(ref);
+}
+/** A reference that must carry a digest (what every later stage is handed). */
+function parsePinnedReference(input, ref) {
+    const r = parseReference(input, ref);
+    if (!r.digest)
+        throw new InputError(input, `expected a reference pinned by digest (name@sha256:…), got ${JSON.stringify(ref)}`);
+    return r;
+}
+/** `registry/repository` as the user writes it, without `docker.io/library/` noise. */
+function repositoryName(r) {
+    if (r.registry === DOCKER_HUB) {
+        return r.repository.startsWith('library/')
+            ? r.repository.slice('library/'.length)
+            : r.repository;
+    }
+    return `${r.registry}/${r.repository}`;
+}
+/** The canonical string form: `registry/repo[:tag][@digest]`. */
+function formatReference(r) {
+    let s = repositoryName(r);
+    if (r.tag)
+        s += `:${r.tag}`;
+    if (r.digest)
+        s += `@${r.digest}`;
+    return s;
+}
+/** `repo@digest`: the immutable form handed from stage to stage. */
+function pinned(r, digest) {
+    return `${repositoryName(r)}@${digest}`;
+}
+/** The host to call for the registry API (docker.io is served from registry-1.docker.io). */
+function apiHost(r) {
+    return r.registry === DOCKER_HUB ? DOCKER_HUB_API : r.registry;
+}
+/** Whether a digest string is well formed (sha256/384/512). */
+function isDigest(d) {
+    const i = d.indexOf(':');
+    const p = DIGEST_ALGOS[d.slice(0, i)];
+    return !!p && p.test(d.slice(i + 1));
+}
+/** A digest input on its own (`sha256:…`). */
+function parseDigest(input, d) {
+    if (!isDigest(d))
+        throw new InputError(input, `expected a digest such as sha256:<64 lowercase hex digits>, got ${JSON.stringify(d)}`);
+    return d;
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/args.ts
+/**
+ * The build command for each engine path, as a pure function of the resolved request:
+ * inputs → exact argv (tested as one table). An input the path cannot honour is an
+ * InputError that says so, or a warning when the build can still do what was asked.
+ */
+
+const PATH_NAME = {
+    buildx: 'buildx',
+    buildkit: 'BuildKit through the classic docker client (no buildx on this runner)',
+    legacy: 'the legacy builder (no BuildKit on this runner)'
+};
+/** `type=registry,ref=x` → `x`; a bare reference stays; anything else is not for classic builders. */
+function classicCacheFrom(entry, path) {
+    if (!entry.includes('='))
+        return entry;
+    const attrs = Object.fromEntries(entry.split(',').map(kv => {
+        const i = kv.indexOf('=');
+        return [kv.slice(0, i).trim(), kv.slice(i + 1).trim()];
+    }));
+    if ((attrs.type ?? 'registry') === 'registry' && attrs.ref)
+        return attrs.ref;
+    throw new errors_InputError('cache-from', `${JSON.stringify(entry)} needs buildx; ${PATH_NAME[path]} only reads image references (or type=registry,ref=…) with inline cache`);
+}
+function getBuildCommand(engine, r) {
+    const path = engine.path;
+    const warnings = [];
+    const args = path === 'buildx' ? ['buildx', 'build'] : ['build'];
+    const cannot = (input, what) => new errors_InputError(input, `${what} needs buildx, and this build runs on ${PATH_NAME[path]}`);
+    if (path !== 'buildx') {
+        if (r.platforms.length > 1)
+            throw cannot('platforms', 'a list of several platforms');
+        if (r.provenance !== '' && r.provenance !== 'false')
+            throw cannot('provenance', 'a provenance attestation');
+        if (r.sbom !== '' && r.sbom !== 'false')
+            throw cannot('sbom', 'an SBOM attestation');
+        if (!r.load)
+            warnings.push(`load: false is not possible on ${PATH_NAME[path]}: the classic builders always keep the image in the local engine`);
+    }
+    if (path === 'buildx' && !r.load && !r.push)
+        warnings.push('push and load are both false: buildx keeps the result in its build cache only, and no image can be run or pushed from it');
+    if (path === 'legacy' && r.secrets.length > 0)
+        throw new errors_InputError('secrets', `build secrets need BuildKit, and this runner's docker has neither buildx nor BuildKit (legacy builder)`);
+    args.push('--file', r.file);
+    for (const t of r.tags)
+        args.push('--tag', t);
+    for (const [k, v] of r.labels)
+        args.push('--label', `${k}=${v}`);
+    for (const [k, v] of r.buildArgs)
+        args.push('--build-arg', `${k}=${v}`);
+    for (const s of r.secrets)
+        args.push('--secret', `id=${s.id},${s.kind}=${s.source}`);
+    if (r.target)
+        args.push('--target', r.target);
+    if (r.platforms.length > 0)
+        args.push('--platform', r.platforms.join(','));
+    if (r.pull)
+        args.push('--pull');
+    if (r.noCache)
+        args.push('--no-cache');
+    if (r.network)
+        args.push('--network', r.network);
+    for (const h of r.addHosts)
+        args.push('--add-host', h);
+    if (path === 'buildx') {
+        for (const c of r.cacheFrom)
+            args.push('--cache-from', c);
+        for (const c of r.cacheTo)
+            args.push('--cache-to', c);
+        if (r.provenance !== '')
+            args.push(`--provenance=${r.provenance}`);
+        if (r.sbom !== '')
+            args.push(`--sbom=${r.sbom}`);
+        if (r.push)
+            args.push('--push');
+        if (r.load)
+            args.push('--load');
+        args.push('--metadata-file', r.metadataFile);
+    }
+    else {
+        for (const c of r.cacheFrom)
+            args.push('--cache-from', classicCacheFrom(c, path));
+        for (const c of r.cacheTo) {
+            const inline = c === 'type=inline' || c === 'inline';
+            if (!inline || path === 'legacy')
+                throw new errors_InputError('cache-to', `${JSON.stringify(c)} needs buildx; ${PATH_NAME[path]} ${path === 'legacy' ? 'cannot export a cache' : 'can only embed an inline cache (cache-to: type=inline)'}`);
+            args.push('--build-arg', 'BUILDKIT_INLINE_CACHE=1');
+        }
+    }
+    args.push('--iidfile', r.iidFile);
+    // The legacy builder keeps a failed step's container unless told otherwise.
+    if (path === 'legacy')
+        args.push('--force-rm');
+    else
+        args.push('--progress', 'plain');
+    args.push(r.context);
+    return {
+        args,
+        env: engine.env,
+        warnings,
+        pushAfterBuild: path !== 'buildx' && r.push
+    };
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/dockerfile.ts
+/**
+ * Just enough of the Dockerfile grammar to point at the instruction that failed: logical
+ * instructions (line continuations joined, comments inside them dropped, the `escape`
+ * parser directive honoured), the line each starts on, and the stage it belongs to.
+ */
+/** Splits a Dockerfile into its instructions. */
+function parseDockerfile(source) {
+    const lines = source.split(/\r?\n/);
+    let escape = '\\';
+    // Parser directives: only at the very top, before any other line.
+    for (const l of lines) {
+        const m = l.match(/^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/);
+        if (!m)
+            break;
+        if (m[1].toLowerCase() === 'escape' && (m[2] === '`' || m[2] === '\\'))
+            escape = m[2];
+    }
+    const out = [];
+    let stage = -1;
+    let stageName;
+    for (let i = 0; i < lines.length; i++) {
+        const first = lines[i].trim();
+        if (first === '' || first.startsWith('#'))
+            continue;
+        const start = i + 1;
+        let text = lines[i].replace(/^\s+/, '');
+        while (text.replace(/\s+$/, '').endsWith(escape) && i + 1 < lines.length) {
+            text = text.replace(/\s+$/, '').slice(0, -1);
+            i++;
+            // Comment and empty lines inside a continuation are dropped, as the builders do.
+            while (i < lines.length && /^\s*(#.*)?$/.test(lines[i]) && i + 1 < lines.length)
+                i++;
+            text += lines[i];
+        }
+        text = text.replace(/\s+$/, '');
+        const keyword = (text.match(/^\S+/)?.[0] ?? '').toUpperCase();
+        if (keyword === 'FROM') {
+            stage++;
+            stageName = text.match(/\s+as\s+(\S+)\s*$/i)?.[1]?.toLowerCase();
+        }
+        out.push({ line: start, keyword, text, stage, stageName: keyword ? stageName : undefined });
+    }
+    return out;
+}
+const norm = (s) => s.replace(/\s+/g, ' ').trim();
+/** The first instruction of `pool` whose text the builder printed (or the only one with its keyword). */
+function matchInstruction(text, pool) {
+    const wanted = norm(text);
+    const hits = pool.filter(i => norm(i.text) === wanted);
+    if (hits.length > 0)
+        return hits[0];
+    // ARGs expanded in the printed text: match on the keyword and the longest common prefix.
+    const keyword = wanted.split(' ')[0].toUpperCase();
+    const sameKeyword = pool.filter(i => i.keyword === keyword);
+    return sameKeyword.length === 1 ? sameKeyword[0] : undefined;
+}
+/** `Dockerfile parse error line 5` (both builders) and newer `Dockerfile:5` error blocks. */
+function explicitLine(output) {
+    const parse = output.match(/parse error (?:on )?line (\d+)/i);
+    if (parse)
+        return Number(parse[1]);
+    const block = output.match(/^(?:\S*\/)?[\w.-]*Dockerfile[\w.-]*:(\d+)\s*$/im);
+    if (block)
+        return Number(block[1]);
+    return undefined;
+}
+const TAIL = 15;
+/** Colour codes the legacy builder wraps around stderr of a step. */
+// eslint-disable-next-line no-control-regex -- the escape character is what is being removed
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+/**
+ * Where a BuildKit build (`--progress=plain`) failed: the `#N ERROR` step, its label
+ * `[stage k/n] INSTRUCTION`, and its output lines.
+ */
+function locateBuildkitFailure(raw, dockerfile) {
+    const instructions = parseDockerfile(dockerfile);
+    const output = stripAnsi(raw);
+    const lines = output.split(/\r?\n/);
+    const errorLine = lines.find(l => /^#\d+ ERROR:?/.test(l));
+    const message = errorLine?.replace(/^#\d+ ERROR:?\s*/, '') ??
+        lines
+            .filter(l => /^(ERROR|error|failed to solve)/.test(l))
+            .pop()
+            ?.replace(/^ERROR:\s*/, '') ??
+        lines.filter(l => l.trim()).pop() ??
+        'the build failed';
+    const line = explicitLine(output);
+    let step;
+    let label;
+    if (errorLine)
+        step = errorLine.match(/^#(\d+)/)[1];
+    if (step) {
+        const header = lines.find(l => l.startsWith(`#${step} [`));
+        label = header?.slice(`#${step} `.length);
+    }
+    else {
+        label = lines
+            .find(l => /^ > \[/.test(l))
+            ?.replace(/^ > /, '')
+            .replace(/:$/, '');
+    }
+    const stepOutput = step
+        ? lines
+            .filter(l => new RegExp(`^#${step} \\d+(\\.\\d+)? `).test(l))
+            .map(l => l.replace(/^#\d+ \d+(\.\d+)? /, ''))
+        : [];
+    const result = {
+        line,
+        output: [...stepOutput, message].slice(-TAIL),
+        message
+    };
+    const m = label?.match(/^\[(?:(\S+) )?\s*(\d+)\/(\d+)\] (.*)$/);
+    if (m) {
+        const [, name, , , text] = m;
+        result.instruction = text;
+        if (line === undefined) {
+            let pool = instructions;
+            if (name) {
+                const lower = name.toLowerCase();
+                const byName = instructions.filter(i => i.stageName === lower);
+                const index = lower.match(/^stage-(\d+)$/);
+                pool = byName.length
+                    ? byName
+                    : index
+                        ? instructions.filter(i => i.stage === Number(index[1]))
+                        : instructions;
+            }
+            result.line = (matchInstruction(text, pool) ?? matchInstruction(text, instructions))?.line;
+        }
+    }
+    return result;
+}
+/** Where a legacy-builder build failed: the last `Step k/n : INSTRUCTION` and what it printed. */
+function locateLegacyFailure(raw, dockerfile) {
+    const instructions = parseDockerfile(dockerfile);
+    const output = stripAnsi(raw);
+    const lines = output.split(/\r?\n/);
+    let stepAt = -1;
+    for (let i = 0; i < lines.length; i++)
+        if (/^Step \d+\/\d+ : /.test(lines[i]))
+            stepAt = i;
+    const nonEmpty = lines.filter(l => l.trim());
+    const message = nonEmpty.pop() ?? 'the build failed';
+    const line = explicitLine(output);
+    if (stepAt < 0)
+        return { line, output: [message], message };
+    const m = lines[stepAt].match(/^Step (\d+)\/\d+ : (.*)$/);
+    const k = Number(m[1]);
+    const text = m[2];
+    const stepOutput = lines
+        .slice(stepAt + 1)
+        .filter(l => l.trim() && !/^ ---> /.test(l) && !/^Removing intermediate container/.test(l));
+    const byIndex = instructions[k - 1];
+    const instruction = byIndex && norm(byIndex.text) === norm(text)
+        ? byIndex
+        : (matchInstruction(text, instructions) ?? byIndex);
+    return {
+        line: line ?? instruction?.line,
+        instruction: text,
+        output: stepOutput.slice(-TAIL),
+        message
+    };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/lib/process.ts
+/**
+ * Runs programs with argument arrays (never a shell string built from input), with a
+ * timeout that kills the whole process group, bounded output capture, and optional
+ * line callbacks for streaming logs.
+ */
+
+function lineSplitter(cb) {
+    let rest = '';
+    return {
+        push(s) {
+            if (!cb)
+                return;
+            rest += s;
+            let i;
+            while ((i = rest.indexOf('\n')) >= 0) {
+                cb(rest.slice(0, i).replace(/\r$/, ''));
+                rest = rest.slice(i + 1);
+            }
+        },
+        end() {
+            if (cb && rest)
+                cb(rest);
+            rest = '';
+        }
+    };
+}
+/** Runs `cmd args…` and resolves with its exit code and output; never rejects on a non-zero exit. */
+function process_exec(cmd, args, opts = {}) {
+    const max = opts.maxBuffer ?? 16 * 1024 * 1024;
+    const start = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true
+        });
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const out = lineSplitter(opts.onStdoutLine);
+        const err = lineSplitter(opts.onStderrLine);
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
+        child.stdout.on('data', (s) => {
+            stdout = (stdout + s).slice(-max);
+            out.push(s);
+        });
+        child.stderr.on('data', (s) => {
+            stderr = (stderr + s).slice(-max);
+            err.push(s);
+        });
+        const timer = opts.timeoutMs !== undefined
+            ? setTimeout(() => {
+                timedOut = true;
+                killGroup(child.pid);
+            }, opts.timeoutMs)
+            : undefined;
+        child.on('error', e => {
+            if (timer)
+                clearTimeout(timer);
+            reject(e);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            out.end();
+            err.end();
+            resolve({
+                code: code ?? (signal ? 128 + 9 : 1),
+                stdout,
+                stderr,
+                timedOut,
+                durationMs: Date.now() - start
+            });
+        });
+        child.stdin.on('error', () => undefined);
+        if (opts.input !== undefined)
+            child.stdin.end(opts.input);
+        else
+            child.stdin.end();
+    });
+}
+function killGroup(pid) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, 'SIGKILL');
+    }
+    catch {
+        try {
+            process.kill(pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/docker.ts
+/**
+ * The docker CLI, behind an interface so domain code can be tested with a fake that
+ * records argv. Always argument arrays; the client is the first `docker` on PATH unless
+ * told otherwise (build-image picks a client per engine path).
+ */
+
+
+class DockerCli {
+    binary;
+    env;
+    constructor(binary = 'docker', env) {
+        this.binary = binary;
+        this.env = env;
+    }
+    async run(args, opts = {}) {
+        try {
+            return await process_exec(this.binary, args, { env: this.env, ...opts });
+        }
+        catch (e) {
+            if (e.code === 'ENOENT') {
+                throw new errors_UserError(`The docker client (${this.binary}) is not installed on this runner`);
+            }
+            throw e;
+        }
+    }
+}
+/** Runs a docker command that must succeed; its stderr tail becomes the error. */
+async function dockerOk(docker, args, what, opts = {}) {
+    const r = await docker.run(args, opts);
+    if (r.code !== 0) {
+        const tail = r.stderr.trim().split('\n').slice(-5).join(' ').trim();
+        throw new UserError(`${what} failed${r.timedOut ? ' (timed out)' : ''}: ${tail || `docker exited ${r.code}`}`);
+    }
+    return r.stdout;
+}
+/** The label every container Gantry creates carries, so none can leak unnoticed. */
+const GANTRY_LABEL = 'dev.gantry.managed';
+/** Labels for a container created by a stage: `dev.gantry.managed=<stage>` plus the run id. */
+function containerLabels(stage) {
+    const run = process.env.GITHUB_RUN_ID ?? 'local';
+    return ['--label', `${GANTRY_LABEL}=${stage}`, '--label', `dev.gantry.run=${run}`];
+}
+/** Removes a container, ignoring "no such container". */
+async function removeContainer(docker, id) {
+    await docker.run(['rm', '-f', '-v', id]);
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/engine.ts
+/**
+ * Which builder this runner has, in order of preference: `docker buildx build` (GitHub's
+ * hosted runners); BuildKit through a classic client (`DOCKER_BUILDKIT=1 docker build`,
+ * which a client without the buildx plugin refuses, so each client is probed); else the
+ * legacy builder.
+ */
+
+
+const ENGINE_LABEL = {
+    buildx: 'buildx (docker buildx build)',
+    buildkit: 'BuildKit through the classic client (DOCKER_BUILDKIT=1 docker build)',
+    legacy: 'legacy builder (DOCKER_BUILDKIT=0 docker build)'
+};
+const defaultClientFactory = (binary, env) => new DockerCli(binary, { ...process.env, ...env });
+/** Client candidates: the first `docker` on PATH, then Debian's /usr/bin/docker. */
+const DEFAULT_CLIENTS = ['docker', '/usr/bin/docker'];
+/** The file a client name runs: itself when it has a slash, else the first match on PATH. */
+function resolveBinary(client) {
+    if (client.includes('/'))
+        return client;
+    for (const dir of (process.env.PATH ?? '').split(':')) {
+        if (dir && (0,external_node_fs_namespaceObject.existsSync)(`${dir}/${client}`))
+            return `${dir}/${client}`;
+    }
+    return client;
+}
+function sameBinary(a, b) {
+    try {
+        return (0,external_node_fs_namespaceObject.realpathSync)(resolveBinary(a)) === (0,external_node_fs_namespaceObject.realpathSync)(resolveBinary(b));
+    }
+    catch {
+        return a === b;
+    }
+}
+async function probe(client, factory) {
+    const run = async (env, args) => {
+        try {
+            return await factory(client, env).run(args, { timeoutMs: 20_000 });
+        }
+        catch {
+            return undefined; // not installed
+        }
+    };
+    // Both questions at once: detection runs before every build and must stay cheap.
+    const [buildx, buildkit] = await Promise.all([
+        run({}, ['buildx', 'version']),
+        // A client that cannot use BuildKit refuses (`buildx component is missing`); one that can lists --secret.
+        run({ DOCKER_BUILDKIT: '1' }, ['build', '--help'])
+    ]);
+    return {
+        client,
+        installed: buildx !== undefined || buildkit !== undefined,
+        buildx: buildx?.code === 0,
+        buildkit: buildkit?.code === 0 && buildkit.stdout.includes('--secret')
+    };
+}
+async function detectEngine(clients = DEFAULT_CLIENTS, factory = defaultClientFactory) {
+    const distinct = [];
+    for (const c of clients)
+        if (!distinct.some(d => sameBinary(d, c)))
+            distinct.push(c);
+    const probes = (await Promise.all(distinct.map(c => probe(c, factory)))).filter(p => p.installed);
+    const buildx = probes.find(p => p.buildx);
+    if (buildx)
+        return { path: 'buildx', client: buildx.client, env: {} };
+    const buildkit = probes.find(p => p.buildkit);
+    if (buildkit)
+        return { path: 'buildkit', client: buildkit.client, env: { DOCKER_BUILDKIT: '1' } };
+    if (probes.length === 0)
+        return { path: 'legacy', client: clients[0] ?? 'docker', env: {} };
+    return { path: 'legacy', client: probes[0].client, env: { DOCKER_BUILDKIT: '0' } };
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/progress.ts
+/** Counts Dockerfile steps and those served from cache, from plain progress or legacy output. */
+function countSteps(path, output) {
+    const lines = output.split(/\r?\n/);
+    if (path === 'legacy') {
+        const total = lines.filter(l => /^Step \d+\/\d+ : /.test(l)).length;
+        const cached = lines.filter(l => /^ ---> Using cache$/.test(l)).length;
+        return { total, cached };
+    }
+    // BuildKit: `#5 [build 2/3] RUN …` (internal steps have no k/n), `#5 CACHED`.
+    const steps = new Set();
+    for (const l of lines) {
+        const m = l.match(/^#(\d+) \[(?:\S+ )?\s*\d+\/\d+\] /);
+        if (m)
+            steps.add(m[1]);
+    }
+    const cached = new Set();
+    for (const l of lines) {
+        const m = l.match(/^#(\d+) CACHED\s*$/);
+        if (m && steps.has(m[1]))
+            cached.add(m[1]);
+    }
+    return { total: steps.size, cached: cached.size };
+}
+/** `tag: digest: sha256:… size: 528`, the last line of a successful `docker push`. */
+function pushedDigest(output) {
+    const all = [...output.matchAll(/digest: (sha256:[a-f0-9]{64}) size: \d+/g)];
+    return all.length ? all[all.length - 1][1] : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/retry.ts
+/** Retrying what a registry refuses for a moment (429, 5xx, a reset connection), with backoff. */
+const TRANSIENT = [
+    /\b429\b/,
+    /too many requests/i,
+    /\b50[0-4]\b/,
+    /internal server error/i,
+    /bad gateway/i,
+    /service unavailable/i,
+    /gateway time-?out/i,
+    /connection reset/i,
+    /ECONNRESET/,
+    /broken pipe/i,
+    /unexpected EOF/i,
+    /: EOF\s*$/m,
+    /i\/o timeout/i,
+    /TLS handshake timeout/i,
+    /server closed idle connection/i
+];
+/** Whether an error text (docker's stderr, a fetch error) says the failure is transient. */
+function isTransient(text) {
+    return TRANSIENT.some(p => p.test(text));
+}
+/** The wait before retry number `n` (1-based). */
+function backoffDelay(n, o) {
+    const base = Math.min(o.baseDelayMs * 2 ** (n - 1), o.maxDelayMs ?? 30_000);
+    const jitter = 0.8 + 0.4 * (o.random ?? Math.random)();
+    return Math.round(base * jitter);
+}
+/**
+ * Runs `fn` until it succeeds, fails for a reason that is not transient, or attempts run
+ * out; `onRetry` is told each retry. Resolves with the last attempt.
+ */
+async function retry(fn, o, onRetry = () => undefined) {
+    const sleep = o.sleep ?? ((ms) => new Promise(r => setTimeout(r, ms)));
+    for (let n = 1;; n++) {
+        const a = await fn(n);
+        if (a.ok || n >= o.attempts || !isTransient(a.error))
+            return { ...a, attempts: n };
+        const delay = backoffDelay(n, o);
+        onRetry(n, delay, a.error);
+        await sleep(delay);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/build.ts
+/**
+ * One build from a resolved request: run the builder of the detected engine path, point at
+ * the failing Dockerfile instruction when it fails, push with retries, and read back what
+ * was made (image id, digest, size, layers, labels, cached steps).
+ */
+
+
+
+
+
+
+
+
+/** A build that failed in the Dockerfile: where, and what it printed. */
+class DockerfileError extends errors_UserError {
+    location;
+    file;
+    constructor(location, file) {
+        super(`The image failed to build${location.line ? ` at ${file}:${location.line}` : ''}${location.instruction ? ` (${location.instruction.slice(0, 120)})` : ''}: ${location.message}`);
+        this.location = location;
+        this.file = file;
+        this.name = 'DockerfileError';
+    }
+}
+const DEFAULT_PUSH_RETRY = {
+    attempts: 4,
+    baseDelayMs: 2000,
+    maxDelayMs: 20_000
+};
+async function inspect(docker, id) {
+    const r = await docker.run(['image', 'inspect', '--format', '{{json .}}', id]);
+    if (r.code !== 0)
+        return undefined;
+    return JSON.parse(r.stdout);
+}
+/**
+ * Runs the build. `dockerfileText` is read by the caller (it already checked the file exists);
+ * `displayFile` is the Dockerfile path as annotations should show it.
+ */
+async function build(engine, req, dockerfileText, displayFile, deps) {
+    const { docker, logger } = deps;
+    const start = Date.now();
+    const cmd = getBuildCommand(engine, req);
+    for (const w of cmd.warnings)
+        logger.warning(w);
+    let output = '';
+    const r = await logger.group(`Build with ${ENGINE_LABEL[engine.path]}`, async () => {
+        logger.info(`${engine.client} ${cmd.args.join(' ')}`);
+        const onLine = (l) => {
+            output += l + '\n';
+            logger.info(l);
+        };
+        return docker.run(cmd.args, {
+            env: { ...process.env, ...cmd.env },
+            timeoutMs: deps.timeoutMs,
+            onStdoutLine: onLine,
+            onStderrLine: onLine
+        });
+    });
+    if (r.code !== 0) {
+        if (r.timedOut)
+            throw new errors_UserError(`The build timed out after ${deps.timeoutMs} ms`);
+        const location = engine.path === 'legacy'
+            ? locateLegacyFailure(output, dockerfileText)
+            : locateBuildkitFailure(output, dockerfileText);
+        throw new DockerfileError(location, displayFile);
+    }
+    const buildMs = Date.now() - start;
+    const steps = countSteps(engine.path, output);
+    const imageId = (await (0,promises_namespaceObject.readFile)(req.iidFile, 'utf8')).trim();
+    await (0,promises_namespaceObject.rm)(req.iidFile, { force: true });
+    let buildxMetadata;
+    if (engine.path === 'buildx') {
+        try {
+            buildxMetadata = JSON.parse(await (0,promises_namespaceObject.readFile)(req.metadataFile, 'utf8'));
+        }
+        catch {
+            buildxMetadata = undefined;
+        }
+        await (0,promises_namespaceObject.rm)(req.metadataFile, { force: true });
+    }
+    const pushed = [];
+    const pushStart = Date.now();
+    if (req.push && cmd.pushAfterBuild) {
+        await logger.group(`Push ${req.tags.length} reference(s)`, async () => {
+            for (const tag of req.tags) {
+                const a = await retry(async () => {
+                    const p = await docker.run(['push', tag], {
+                        env: { ...process.env, ...cmd.env },
+                        timeoutMs: deps.timeoutMs,
+                        onStdoutLine: l => logger.info(l),
+                        onStderrLine: l => logger.info(l)
+                    });
+                    // docker push says why on stderr; its stdout is layer progress.
+                    return {
+                        ok: p.code === 0,
+                        value: p.stdout,
+                        error: (p.stderr.trim() || p.stdout).trim()
+                    };
+                }, deps.retry ?? DEFAULT_PUSH_RETRY, (n, delay, error) => logger.warning(`Push of ${tag} failed (attempt ${n}): ${error.split('\n').pop()}; retrying in ${(delay / 1000).toFixed(1)} s`));
+                if (!a.ok) {
+                    const last = a.error.split('\n').filter(Boolean).slice(-3).join(' ');
+                    throw new errors_UserError(`Pushing ${tag} failed after ${a.attempts} attempt(s): ${last}`);
+                }
+                const digest = pushedDigest(a.value);
+                if (!digest)
+                    throw new errors_UserError(`docker push ${tag} succeeded but printed no manifest digest`);
+                pushed.push({ tag, digest, attempts: a.attempts });
+            }
+        });
+    }
+    else if (req.push && engine.path === 'buildx') {
+        const digest = typeof buildxMetadata?.['containerimage.digest'] === 'string'
+            ? buildxMetadata['containerimage.digest']
+            : '';
+        if (!digest)
+            throw new errors_UserError('buildx pushed the image but reported no manifest digest');
+        for (const tag of req.tags)
+            pushed.push({ tag, digest, attempts: 1 });
+    }
+    const pushMs = Date.now() - pushStart;
+    const image = await inspect(docker, imageId);
+    const digest = pushed[0]?.digest ?? '';
+    const pinnedRef = digest ? pinned(parseReference('tags', pushed[0].tag), digest) : imageId;
+    return {
+        engine,
+        imageId,
+        digest,
+        image: pinnedRef,
+        tags: req.tags,
+        pushed,
+        steps,
+        durationMs: Date.now() - start,
+        buildMs,
+        pushMs,
+        size: image?.Size ?? 0,
+        layers: image?.RootFS?.Layers?.length ?? 0,
+        labels: image?.Config?.Labels ?? Object.fromEntries(req.labels),
+        warnings: cmd.warnings,
+        buildxMetadata
+    };
+}
+/** The `metadata` output: what was built, as JSON (no secret values, only secret ids). */
+function metadataJson(result, req) {
+    return JSON.stringify({
+        engine: result.engine.path,
+        client: result.engine.client,
+        'image-id': result.imageId,
+        digest: result.digest,
+        image: result.image,
+        tags: result.tags,
+        pushed: result.pushed.map(p => ({
+            reference: `${repositoryName(parseReference('tags', p.tag))}@${p.digest}`,
+            tag: p.tag,
+            attempts: p.attempts
+        })),
+        labels: result.labels,
+        'secret-ids': req.secrets.map(s => s.id),
+        steps: result.steps,
+        size: result.size,
+        layers: result.layers,
+        'duration-ms': result.durationMs,
+        ...(result.buildxMetadata ? { buildx: result.buildxMetadata } : {})
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/labels.ts
+/** `org.opencontainers.image.version`: a tag's name, a branch's name, `pr-N`, else the short sha. */
+function versionFromRef(ref, sha) {
+    const tag = ref?.match(/^refs\/tags\/(.+)$/);
+    if (tag)
+        return tag[1];
+    const pr = ref?.match(/^refs\/pull\/(\d+)\//);
+    if (pr)
+        return `pr-${pr[1]}`;
+    const branch = ref?.match(/^refs\/heads\/(.+)$/);
+    if (branch)
+        return branch[1].replace(/[^\w.-]/g, '-');
+    return sha ? sha.slice(0, 7) : '';
+}
+function createdTime(ctx) {
+    if (ctx.sourceDateEpoch && /^\d+$/.test(ctx.sourceDateEpoch))
+        return new Date(Number(ctx.sourceDateEpoch) * 1000).toISOString();
+    if (ctx.commitTime) {
+        const d = new Date(ctx.commitTime);
+        if (!Number.isNaN(d.getTime()))
+            return d.toISOString();
+    }
+    return undefined;
+}
+/** The auto-labels; empty values are left out. */
+function autoLabels(ctx) {
+    const url = ctx.serverUrl && ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : '';
+    const entries = [
+        ['org.opencontainers.image.title', ctx.repository?.split('/').pop()],
+        ['org.opencontainers.image.source', url],
+        ['org.opencontainers.image.url', url],
+        ['org.opencontainers.image.revision', ctx.sha],
+        ['org.opencontainers.image.version', versionFromRef(ctx.ref, ctx.sha)],
+        ['org.opencontainers.image.created', createdTime(ctx)]
+    ];
+    return entries.filter((e) => !!e[1]);
+}
+/** Auto-labels first, explicit labels win (same key → the explicit value, in its place). */
+function mergeLabels(auto, explicit) {
+    const keys = new Set(explicit.map(([k]) => k));
+    return [...auto.filter(([k]) => !keys.has(k)), ...explicit];
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/secrets.ts
+/**
+ * Build-time secrets go through BuildKit secret mounts, never build-args: a build-arg is
+ * recorded in the image history. This module reads `secrets` entries and spots build-args
+ * whose name looks like a credential.
+ */
+
+/** Name parts that mark a credential (`NPM_TOKEN`, `dbPassword`, `AWS_SECRET_ACCESS_KEY`). */
+const CREDENTIAL_PARTS = new Set([
+    'TOKEN',
+    'SECRET',
+    'SECRETS',
+    'PASSWORD',
+    'PASSWD',
+    'PASS',
+    'KEY',
+    'APIKEY',
+    'CREDENTIAL',
+    'CREDENTIALS',
+    'CREDS',
+    'AUTH',
+    'PAT',
+    'PRIVATE'
+]);
+/** `npmToken` → [NPM, TOKEN]; `AWS_SECRET_ACCESS_KEY` → [AWS, SECRET, ACCESS, KEY]. */
+function nameParts(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map(p => p.toUpperCase());
+}
+/** Whether a build-arg name looks like it carries a credential. */
+function looksLikeCredential(name) {
+    return nameParts(name).some(p => CREDENTIAL_PARTS.has(p));
+}
+/** Fails on credential-looking build-args unless the user allowed them. */
+function checkBuildArgs(buildArgs, allow) {
+    const suspicious = buildArgs.map(([k]) => k).filter(looksLikeCredential);
+    if (suspicious.length > 0 && !allow) {
+        throw new errors_InputError('build-args', `${suspicious.join(', ')} look${suspicious.length === 1 ? 's' : ''} like a credential; a build-arg is recorded in the image history for anyone who pulls it. Pass it with \`secrets\` (id=…,env=… or id=…,src=…) and RUN --mount=type=secret, or set allow-secret-build-args: true if it is not secret`);
+    }
+    return suspicious;
+}
+/** Reads one `secrets` entry: `id=name,src=path` (also `source=`) or `id=name,env=VAR`. */
+function parseSecret(entry, n) {
+    const attrs = {};
+    for (const kv of entry.split(',')) {
+        const i = kv.indexOf('=');
+        if (i <= 0)
+            throw new errors_InputError('secrets', `entry ${n + 1}: expected id=<name>,src=<file> or id=<name>,env=<VARIABLE>`);
+        attrs[kv.slice(0, i).trim().toLowerCase()] = kv.slice(i + 1).trim();
+    }
+    const id = attrs.id;
+    const src = attrs.src ?? attrs.source;
+    const env = attrs.env;
+    const unknown = Object.keys(attrs).filter(k => !['id', 'src', 'source', 'env', 'type'].includes(k));
+    if (!id || !/^[A-Za-z0-9_.-]+$/.test(id) || unknown.length > 0 || (!src && !env) || (src && env))
+        throw new errors_InputError('secrets', `entry ${n + 1}: expected id=<name>,src=<file> or id=<name>,env=<VARIABLE> (exactly one of src and env)`);
+    return src ? { id, kind: 'src', source: src } : { id, kind: 'env', source: env };
+}
+
+;// CONCATENATED MODULE: ./src/lib/summary.ts
+/**
+ * Job-summary building blocks as GitHub-flavoured Markdown. Stages assemble a summary
+ * from these and write it once through @actions/core (src/common/summary.ts); domain
+ * code can build parts of it without touching the toolkit.
+ */
+/** Escapes text for a Markdown table cell (pipes, newlines, HTML). */
+function cell(text) {
+    if (text === undefined || text === null)
+        return '';
+    return String(text)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
+}
+/** A Markdown table. Cells are escaped; use `code()` for monospace cells. */
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const sep = `| ${headers.map(() => '---').join(' | ')} |`;
+    const body = rows.map(r => `| ${r.map(c => (typeof c === 'string' && c.startsWith('`') ? c : cell(c))).join(' | ')} |`);
+    return [head, sep, ...body].join('\n') + '\n';
+}
+/** Inline code that survives a table cell. */
+function code(text) {
+    return '`' + text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') + '`';
+}
+function heading(text, level = 2) {
+    return `${'#'.repeat(level)} ${text}\n`;
+}
+/** A collapsible block of preformatted text (logs, response bodies). */
+function details(summaryText, body) {
+    return `<details><summary>${cell(summaryText)}</summary>\n\n\`\`\`text\n${body.replace(/```/g, "'''")}\n\`\`\`\n\n</details>\n`;
+}
+/** `1.2 s`, `350 ms`, `2 m 5 s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const m = Math.floor(ms / 60_000);
+    const s = Math.round((ms % 60_000) / 1000);
+    return `${m} m ${s} s`;
+}
+/** `512 B`, `3.4 MB` (decimal units, as registries and docker report). */
+function formatBytes(n) {
+    if (n < 1000)
+        return `${n} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let v = n;
+    let u = -1;
+    while (v >= 1000 && u < units.length - 1) {
+        v /= 1000;
+        u++;
+    }
+    return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
 
 ;// CONCATENATED MODULE: ./src/common/inputs.ts
 /** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
@@ -33585,7 +34651,7 @@ function parseBoolean(name, raw, fallback) {
         return true;
     if (FALSE.has(v))
         return false;
-    throw new InputError(name, `expected true or false, got ${JSON.stringify(v)}`);
+    throw new errors_InputError(name, `expected true or false, got ${JSON.stringify(v)}`);
 }
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /**
@@ -33660,179 +34726,287 @@ function parseKeyValues(name, raw) {
     return parseList(name, raw, { comma: 'never' }).map((line, n) => {
         const i = line.indexOf('=');
         if (i <= 0)
-            throw new InputError(name, `expected KEY=value in entry ${n + 1}`);
+            throw new errors_InputError(name, `expected KEY=value in entry ${n + 1}`);
         return [line.slice(0, i).trim(), line.slice(i + 1)];
     });
-}
-
-;// CONCATENATED MODULE: ./src/lib/reference.ts
-/**
- * Image references, parsed and validated by one parser (the grammar of
- * distribution/reference): `[registry/]path[:tag][@algo:hex]`.
- */
-
-const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_API = 'registry-1.docker.io';
-const ALNUM = '[a-z0-9]+';
-const SEPARATOR = '(?:[._]|__|[-]+)';
-const PATH_COMPONENT = new RegExp(`^${ALNUM}(?:${SEPARATOR}${ALNUM})*$`);
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST_ALGOS = {
-    sha256: /^[a-f0-9]{64}$/,
-    sha384: /^[a-f0-9]{96}$/,
-    sha512: /^[a-f0-9]{128}$/
-};
-/** Why a string is not an image reference; undefined when it is one. */
-function invalid(ref) {
-    if (ref.trim() !== ref || ref === '')
-        return { reason: 'it is empty or has surrounding spaces' };
-    if (/\s/.test(ref))
-        return { reason: 'it contains whitespace' };
-    let rest = ref;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        const colon = digest.indexOf(':');
-        const algo = colon > 0 ? digest.slice(0, colon) : '';
-        const hex = digest.slice(colon + 1);
-        const pattern = DIGEST_ALGOS[algo];
-        if (!pattern)
-            return {
-                reason: `its digest ${JSON.stringify(digest)} is not of the form sha256:<64 hex digits>`
-            };
-        if (!pattern.test(hex)) {
-            return {
-                reason: `its digest must be ${algo}: followed by ${pattern.source.match(/\{(\d+)\}/)[1]} lowercase hex digits`
-            };
-        }
-    }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const tagColon = rest.indexOf(':', lastSlash + 1);
-    if (tagColon >= 0) {
-        tag = rest.slice(tagColon + 1);
-        rest = rest.slice(0, tagColon);
-        if (!TAG.test(tag)) {
-            return {
-                reason: `its tag ${JSON.stringify(tag)} must be 1-128 characters of letters, digits, _ . - and not start with . or -`
-            };
-        }
-    }
-    if (rest === '')
-        return { reason: 'it has no repository name' };
-    if (rest.length > 255)
-        return { reason: 'its name is longer than 255 characters' };
-    const parts = rest.split('/');
-    let registry = DOCKER_HUB;
-    const first = parts[0];
-    if (parts.length > 1 &&
-        (first.includes('.') ||
-            first.includes(':') ||
-            first === 'localhost' ||
-            /[A-Z]/.test(first) ||
-            first.startsWith('['))) {
-        if (!DOMAIN.test(first))
-            return { reason: `its registry ${JSON.stringify(first)} is not a valid host[:port]` };
-        registry = first;
-        parts.shift();
-    }
-    for (const c of parts) {
-        if (c === '')
-            return { reason: 'its repository has an empty path component (// or a trailing /)' };
-        if (/[A-Z]/.test(c))
-            return { reason: `its repository name must be lowercase (got ${JSON.stringify(c)})` };
-        if (!PATH_COMPONENT.test(c)) {
-            return {
-                reason: `its repository component ${JSON.stringify(c)} must be lowercase letters and digits, separated by . _ __ or -`
-            };
-        }
-    }
-    let repository = parts.join('/');
-    if (registry === DOCKER_HUB && parts.length === 1)
-        repository = `library/${repository}`;
-    return { parsed: { registry, repository, tag, digest } };
-}
-/** Parses a reference or throws an InputError naming `input`. */
-function parseReference(input, ref) {
-    const r = invalid(ref);
-    if ('reason' in r) {
-        throw new errors_InputError(input, `expected an image reference such as registry.example.com/team/app:1.0 or app@sha256:<digest>; ${JSON.stringify(ref)} is not one: ${r.reason}`);
-    }
-    return r.parsed;
-}
-/** True when `ref` is a valid image reference. */
-function isReference(ref) {
-    return 'parsed' in invalid(ref);
-}
-/** A reference that must carry a digest (what every later stage is handed). */
-function parsePinnedReference(input, ref) {
-    const r = parseReference(input, ref);
-    if (!r.digest)
-        throw new InputError(input, `expected a reference pinned by digest (name@sha256:…), got ${JSON.stringify(ref)}`);
-    return r;
-}
-/** `registry/repository` as the user writes it, without `docker.io/library/` noise. */
-function repositoryName(r) {
-    if (r.registry === DOCKER_HUB) {
-        return r.repository.startsWith('library/')
-            ? r.repository.slice('library/'.length)
-            : r.repository;
-    }
-    return `${r.registry}/${r.repository}`;
-}
-/** The canonical string form: `registry/repo[:tag][@digest]`. */
-function formatReference(r) {
-    let s = repositoryName(r);
-    if (r.tag)
-        s += `:${r.tag}`;
-    if (r.digest)
-        s += `@${r.digest}`;
-    return s;
-}
-/** `repo@digest`: the immutable form handed from stage to stage. */
-function pinned(r, digest) {
-    return `${repositoryName(r)}@${digest}`;
-}
-/** The host to call for the registry API (docker.io is served from registry-1.docker.io). */
-function apiHost(r) {
-    return r.registry === DOCKER_HUB ? DOCKER_HUB_API : r.registry;
-}
-/** Whether a digest string is well formed (sha256/384/512). */
-function isDigest(d) {
-    const i = d.indexOf(':');
-    const p = DIGEST_ALGOS[d.slice(0, i)];
-    return !!p && p.test(d.slice(i + 1));
-}
-/** A digest input on its own (`sha256:…`). */
-function parseDigest(input, d) {
-    if (!isDigest(d))
-        throw new InputError(input, `expected a digest such as sha256:<64 lowercase hex digits>, got ${JSON.stringify(d)}`);
-    return d;
 }
 
 ;// CONCATENATED MODULE: ./src/build-image/inputs.ts
 
 
 
-function getInputs() {
-    const tags = parseList('tags', required('tags', 'one or more image references to name the image, e.g. registry.example.com/team/app:${{ github.sha }}'));
+
+
+
+
+/** Input and output names: the action's contract, spelled once. */
+const INPUT = {
+    context: 'context',
+    file: 'file',
+    tags: 'tags',
+    labels: 'labels',
+    buildArgs: 'build-args',
+    secrets: 'secrets',
+    target: 'target',
+    platforms: 'platforms',
+    push: 'push',
+    load: 'load',
+    cacheFrom: 'cache-from',
+    cacheTo: 'cache-to',
+    pull: 'pull',
+    noCache: 'no-cache',
+    autoLabels: 'auto-labels',
+    allowSecretBuildArgs: 'allow-secret-build-args',
+    provenance: 'provenance',
+    sbom: 'sbom',
+    network: 'network',
+    addHosts: 'add-hosts'
+};
+const OUTPUT = {
+    imageId: 'image-id',
+    digest: 'digest',
+    image: 'image',
+    tags: 'tags',
+    metadata: 'metadata',
+    engine: 'engine'
+};
+const REMOTE = /^(https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)/;
+/** Reads and checks every input; a missing context, Dockerfile or secret file fails here, before anything runs. */
+function getInputs(workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(), env = process.env) {
+    const tags = parseList(INPUT.tags, required(INPUT.tags, 'one or more image references to name the image, e.g. registry.example.com/team/app:${{ github.sha }}'));
     for (const t of tags)
-        parseReference('tags', t);
-    return { tags };
+        parseReference(INPUT.tags, t);
+    const contextRaw = raw(INPUT.context) || '.';
+    const remoteContext = REMOTE.test(contextRaw);
+    const context = remoteContext ? contextRaw : external_node_path_default().resolve(workspace, contextRaw);
+    if (!remoteContext && (!(0,external_node_fs_namespaceObject.existsSync)(context) || !(0,external_node_fs_namespaceObject.statSync)(context).isDirectory()))
+        throw new errors_InputError(INPUT.context, `expected a directory to build from; ${JSON.stringify(contextRaw)} does not exist in the workspace (${workspace})`);
+    const fileRaw = raw(INPUT.file);
+    let file = '';
+    if (fileRaw)
+        file = external_node_path_default().resolve(workspace, fileRaw);
+    else if (!remoteContext)
+        file = external_node_path_default().join(context, 'Dockerfile');
+    if (file && (!(0,external_node_fs_namespaceObject.existsSync)(file) || !(0,external_node_fs_namespaceObject.statSync)(file).isFile()))
+        throw new errors_InputError(INPUT.file, `expected a Dockerfile; ${JSON.stringify(fileRaw || external_node_path_default().relative(workspace, file) || 'Dockerfile')} does not exist${fileRaw ? '' : ' in the context (set `file` to point at it)'}`);
+    const secrets = parseList(INPUT.secrets, raw(INPUT.secrets)).map(parseSecret);
+    const ids = new Set();
+    for (const s of secrets) {
+        if (ids.has(s.id))
+            throw new errors_InputError(INPUT.secrets, `the id ${s.id} is given twice`);
+        ids.add(s.id);
+        if (s.kind === 'env' && env[s.source] === undefined)
+            throw new errors_InputError(INPUT.secrets, `secret ${s.id} reads the environment variable ${s.source}, which is not set in this step (add it to the step's env:)`);
+        if (s.kind === 'src') {
+            s.source = external_node_path_default().resolve(workspace, s.source);
+            if (!(0,external_node_fs_namespaceObject.existsSync)(s.source))
+                throw new errors_InputError(INPUT.secrets, `secret ${s.id} reads the file ${external_node_path_default().relative(workspace, s.source)}, which does not exist`);
+        }
+    }
+    const push = parseBoolean(INPUT.push, raw(INPUT.push), false);
+    const provenance = raw(INPUT.provenance);
+    const sbom = raw(INPUT.sbom);
+    return {
+        context,
+        remoteContext,
+        file,
+        tags,
+        labels: parseKeyValues(INPUT.labels, raw(INPUT.labels)),
+        buildArgs: parseKeyValues(INPUT.buildArgs, raw(INPUT.buildArgs)),
+        secrets,
+        target: raw(INPUT.target),
+        platforms: parseList(INPUT.platforms, raw(INPUT.platforms)),
+        push,
+        load: raw(INPUT.load) === '' ? undefined : parseBoolean(INPUT.load, raw(INPUT.load)),
+        cacheFrom: parseList(INPUT.cacheFrom, raw(INPUT.cacheFrom)),
+        cacheTo: parseList(INPUT.cacheTo, raw(INPUT.cacheTo)),
+        pull: parseBoolean(INPUT.pull, raw(INPUT.pull), false),
+        noCache: parseBoolean(INPUT.noCache, raw(INPUT.noCache), false),
+        autoLabels: parseBoolean(INPUT.autoLabels, raw(INPUT.autoLabels), true),
+        allowSecretBuildArgs: parseBoolean(INPUT.allowSecretBuildArgs, raw(INPUT.allowSecretBuildArgs), false),
+        provenance,
+        sbom,
+        network: raw(INPUT.network),
+        addHosts: parseList(INPUT.addHosts, raw(INPUT.addHosts))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/build-image/main.ts
 
 
 
-async function run() {
+
+
+
+
+
+
+
+
+
+
+/** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
+async function commitTime(workspace) {
+    const eventPath = process.env.GITHUB_EVENT_PATH;
+    if (eventPath && (0,external_node_fs_namespaceObject.existsSync)(eventPath)) {
+        try {
+            const event = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(eventPath, 'utf8'));
+            if (event.head_commit?.timestamp)
+                return event.head_commit.timestamp;
+        }
+        catch {
+            /* not JSON: fall back to git */
+        }
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(workspace, '.git')))
+        return undefined;
+    const r = await process_exec('git', ['-C', workspace, 'log', '-1', '--format=%cI'], {
+        timeoutMs: 10_000
+    }).catch(() => undefined);
+    return r?.code === 0 ? r.stdout.trim() || undefined : undefined;
+}
+/** Secret values are masked in every later log line, whatever prints them. */
+function maskSecrets(inputs) {
+    for (const s of inputs.secrets) {
+        const value = s.kind === 'env' ? process.env[s.source] : (0,external_node_fs_namespaceObject.readFileSync)(s.source, 'utf8').slice(0, 65_536);
+        const masks = new Set([
+            value,
+            value?.trim(),
+            ...(value ?? '').split(/\r?\n/).map(l => l.trim())
+        ]);
+        for (const m of masks)
+            if (m)
+                core_setSecret(m);
+    }
+}
+function summarize(r, inputs, workspace) {
+    const cached = `${r.steps.cached} / ${r.steps.total}`;
+    const rows = [
+        ['Engine path', ENGINE_LABEL[r.engine.path]],
+        ['Duration', formatDuration(r.durationMs)],
+        ['Cached steps', cached],
+        ['Image id', code(r.imageId)],
+        ['Image', code(r.image)],
+        ['Digest', r.digest ? code(r.digest) : 'not pushed'],
+        ['Size', r.size ? formatBytes(r.size) : 'not in the local engine'],
+        ['Layers', String(r.layers)],
+        [
+            'Dockerfile',
+            inputs.file ? code(external_node_path_default().relative(workspace, inputs.file)) : 'from the remote context'
+        ]
+    ];
+    let md = heading('build-image') + table(['', ''], rows);
+    if (inputs.secrets.length)
+        md += `\nBuild secrets (ids only): ${inputs.secrets.map(s => code(s.id)).join(', ')}\n`;
+    if (r.pushed.length) {
+        md +=
+            '\n' +
+                heading('Pushed', 3) +
+                table(['Tag', 'Pinned reference', 'Attempts'], r.pushed.map(p => [
+                    code(p.tag),
+                    code(r.image.replace(/@.*$/, '') + '@' + p.digest),
+                    p.attempts
+                ]));
+    }
+    const labels = Object.entries(r.labels);
+    if (labels.length)
+        md +=
+            '\n' +
+                heading('Labels', 3) +
+                table(['Label', 'Value'], labels.map(([k, v]) => [code(k), v]));
+    if (r.warnings.length)
+        md += '\n' + r.warnings.map(w => `> ⚠️ ${w}`).join('\n') + '\n';
+    return md;
+}
+async function run(logger = coreLogger) {
     await runAction('build-image', async () => {
-        getInputs();
-        throw new UserError('build-image is not implemented yet in this version of Gantry');
+        const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+        const inputs = getInputs(workspace);
+        maskSecrets(inputs);
+        const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs);
+        if (suspicious.length)
+            logger.warning(`build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`);
+        const engine = await logger.group('Detect the builder', async () => {
+            const e = await detectEngine();
+            logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`);
+            return e;
+        });
+        const ctx = {
+            serverUrl: process.env.GITHUB_SERVER_URL,
+            repository: process.env.GITHUB_REPOSITORY,
+            sha: process.env.GITHUB_SHA,
+            ref: process.env.GITHUB_REF,
+            sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
+            commitTime: inputs.autoLabels ? await commitTime(workspace) : undefined
+        };
+        const labels = inputs.autoLabels ? mergeLabels(autoLabels(ctx), inputs.labels) : inputs.labels;
+        const temp = process.env.RUNNER_TEMP ?? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8161, 23))).tmpdir();
+        const stamp = `${process.pid}-${Date.now()}`;
+        const req = {
+            context: inputs.context,
+            file: inputs.file,
+            tags: inputs.tags,
+            labels,
+            buildArgs: inputs.buildArgs,
+            secrets: inputs.secrets,
+            target: inputs.target,
+            platforms: inputs.platforms,
+            push: inputs.push,
+            // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
+            load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
+            cacheFrom: inputs.cacheFrom,
+            cacheTo: inputs.cacheTo,
+            pull: inputs.pull,
+            noCache: inputs.noCache,
+            network: inputs.network,
+            addHosts: inputs.addHosts,
+            provenance: inputs.provenance,
+            sbom: inputs.sbom,
+            iidFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.iid`),
+            metadataFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.json`)
+        };
+        // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+        const dockerfileText = inputs.file ? await (0,promises_namespaceObject.readFile)(inputs.file, 'utf8') : '';
+        const displayFile = inputs.file
+            ? external_node_path_default().relative(workspace, inputs.file).split((external_node_path_default()).sep).join('/')
+            : 'Dockerfile';
+        let result;
+        try {
+            result = await build(engine, req, dockerfileText, displayFile, {
+                docker: defaultClientFactory(engine.client, {}),
+                logger
+            });
+        }
+        catch (e) {
+            if (e instanceof DockerfileError) {
+                const loc = e.location;
+                const body = [
+                    `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
+                    ...loc.output
+                ].join('\n');
+                logger.error(body, {
+                    title: 'Image build failed',
+                    file: inputs.file && loc.line ? displayFile : undefined,
+                    startLine: loc.line
+                });
+                await writeSummary(heading('build-image failed') +
+                    table(['', ''], [
+                        ['Engine path', ENGINE_LABEL[engine.path]],
+                        ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
+                        ['Instruction', code(loc.instruction ?? '')]
+                    ]) +
+                    `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`);
+            }
+            throw e;
+        }
+        setOutput(OUTPUT.imageId, result.imageId);
+        setOutput(OUTPUT.digest, result.digest);
+        setOutput(OUTPUT.image, result.image);
+        setOutput(OUTPUT.tags, result.tags.join('\n'));
+        setOutput(OUTPUT.engine, result.engine.path);
+        setOutput(OUTPUT.metadata, metadataJson(result, req));
+        logger.info(`Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`);
+        await writeSummary(summarize(result, inputs, workspace));
     });
 }
 
@@ -33948,6 +35122,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
@@ -34140,6 +35321,48 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -34155,6 +35378,17 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /************************************************************************/

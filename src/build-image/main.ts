@@ -1,10 +1,198 @@
-import { runAction } from '../common/run.js'
-import { UserError } from '../lib/errors.js'
-import { getInputs } from './inputs.js'
+import { existsSync, readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import * as core from '@actions/core'
+import { runAction, coreLogger } from '../common/run.js'
+import { writeSummary } from '../common/summary.js'
+import type { BuildRequest } from '../lib/build/args.js'
+import { build, DockerfileError, metadataJson, type BuildResult } from '../lib/build/build.js'
+import { defaultClientFactory, detectEngine, ENGINE_LABEL } from '../lib/build/engine.js'
+import { autoLabels, mergeLabels, type GithubContext } from '../lib/build/labels.js'
+import { checkBuildArgs } from '../lib/build/secrets.js'
+import { exec } from '../lib/process.js'
+import type { Logger } from '../lib/logger.js'
+import { code, formatBytes, formatDuration, heading, table } from '../lib/summary.js'
+import { getInputs, OUTPUT, type Inputs } from './inputs.js'
 
-export async function run(): Promise<void> {
+/** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
+async function commitTime(workspace: string): Promise<string | undefined> {
+  const eventPath = process.env.GITHUB_EVENT_PATH
+  if (eventPath && existsSync(eventPath)) {
+    try {
+      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
+        head_commit?: { timestamp?: string }
+      }
+      if (event.head_commit?.timestamp) return event.head_commit.timestamp
+    } catch {
+      /* not JSON: fall back to git */
+    }
+  }
+  if (!existsSync(path.join(workspace, '.git'))) return undefined
+  const r = await exec('git', ['-C', workspace, 'log', '-1', '--format=%cI'], {
+    timeoutMs: 10_000
+  }).catch(() => undefined)
+  return r?.code === 0 ? r.stdout.trim() || undefined : undefined
+}
+
+/** Secret values are masked in every later log line, whatever prints them. */
+function maskSecrets(inputs: Inputs): void {
+  for (const s of inputs.secrets) {
+    const value =
+      s.kind === 'env' ? process.env[s.source] : readFileSync(s.source, 'utf8').slice(0, 65_536)
+    const masks = new Set([
+      value,
+      value?.trim(),
+      ...(value ?? '').split(/\r?\n/).map(l => l.trim())
+    ])
+    for (const m of masks) if (m) core.setSecret(m)
+  }
+}
+
+function summarize(r: BuildResult, inputs: Inputs, workspace: string): string {
+  const cached = `${r.steps.cached} / ${r.steps.total}`
+  const rows: Array<[string, string]> = [
+    ['Engine path', ENGINE_LABEL[r.engine.path]],
+    ['Duration', formatDuration(r.durationMs)],
+    ['Cached steps', cached],
+    ['Image id', code(r.imageId)],
+    ['Image', code(r.image)],
+    ['Digest', r.digest ? code(r.digest) : 'not pushed'],
+    ['Size', r.size ? formatBytes(r.size) : 'not in the local engine'],
+    ['Layers', String(r.layers)],
+    [
+      'Dockerfile',
+      inputs.file ? code(path.relative(workspace, inputs.file)) : 'from the remote context'
+    ]
+  ]
+  let md = heading('build-image') + table(['', ''], rows)
+  if (inputs.secrets.length)
+    md += `\nBuild secrets (ids only): ${inputs.secrets.map(s => code(s.id)).join(', ')}\n`
+  if (r.pushed.length) {
+    md +=
+      '\n' +
+      heading('Pushed', 3) +
+      table(
+        ['Tag', 'Pinned reference', 'Attempts'],
+        r.pushed.map(p => [
+          code(p.tag),
+          code(r.image.replace(/@.*$/, '') + '@' + p.digest),
+          p.attempts
+        ])
+      )
+  }
+  const labels = Object.entries(r.labels)
+  if (labels.length)
+    md +=
+      '\n' +
+      heading('Labels', 3) +
+      table(
+        ['Label', 'Value'],
+        labels.map(([k, v]) => [code(k), v])
+      )
+  if (r.warnings.length) md += '\n' + r.warnings.map(w => `> ⚠️ ${w}`).join('\n') + '\n'
+  return md
+}
+
+export async function run(logger: Logger = coreLogger): Promise<void> {
   await runAction('build-image', async () => {
-    getInputs()
-    throw new UserError('build-image is not implemented yet in this version of Gantry')
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()
+    const inputs = getInputs(workspace)
+    maskSecrets(inputs)
+    const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs)
+    if (suspicious.length)
+      logger.warning(
+        `build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`
+      )
+
+    const engine = await logger.group('Detect the builder', async () => {
+      const e = await detectEngine()
+      logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`)
+      return e
+    })
+
+    const ctx: GithubContext = {
+      serverUrl: process.env.GITHUB_SERVER_URL,
+      repository: process.env.GITHUB_REPOSITORY,
+      sha: process.env.GITHUB_SHA,
+      ref: process.env.GITHUB_REF,
+      sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
+      commitTime: inputs.autoLabels ? await commitTime(workspace) : undefined
+    }
+    const labels = inputs.autoLabels ? mergeLabels(autoLabels(ctx), inputs.labels) : inputs.labels
+    const temp = process.env.RUNNER_TEMP ?? (await import('node:os')).tmpdir()
+    const stamp = `${process.pid}-${Date.now()}`
+    const req: BuildRequest = {
+      context: inputs.context,
+      file: inputs.file,
+      tags: inputs.tags,
+      labels,
+      buildArgs: inputs.buildArgs,
+      secrets: inputs.secrets,
+      target: inputs.target,
+      platforms: inputs.platforms,
+      push: inputs.push,
+      // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
+      load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
+      cacheFrom: inputs.cacheFrom,
+      cacheTo: inputs.cacheTo,
+      pull: inputs.pull,
+      noCache: inputs.noCache,
+      network: inputs.network,
+      addHosts: inputs.addHosts,
+      provenance: inputs.provenance,
+      sbom: inputs.sbom,
+      iidFile: path.join(temp, `gantry-build-image-${stamp}.iid`),
+      metadataFile: path.join(temp, `gantry-build-image-${stamp}.json`)
+    }
+    // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+    const dockerfileText = inputs.file ? await readFile(inputs.file, 'utf8') : ''
+    const displayFile = inputs.file
+      ? path.relative(workspace, inputs.file).split(path.sep).join('/')
+      : 'Dockerfile'
+
+    let result: BuildResult
+    try {
+      result = await build(engine, req, dockerfileText, displayFile, {
+        docker: defaultClientFactory(engine.client, {}),
+        logger
+      })
+    } catch (e: unknown) {
+      if (e instanceof DockerfileError) {
+        const loc = e.location
+        const body = [
+          `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
+          ...loc.output
+        ].join('\n')
+        logger.error(body, {
+          title: 'Image build failed',
+          file: inputs.file && loc.line ? displayFile : undefined,
+          startLine: loc.line
+        })
+        await writeSummary(
+          heading('build-image failed') +
+            table(
+              ['', ''],
+              [
+                ['Engine path', ENGINE_LABEL[engine.path]],
+                ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
+                ['Instruction', code(loc.instruction ?? '')]
+              ]
+            ) +
+            `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`
+        )
+      }
+      throw e
+    }
+
+    core.setOutput(OUTPUT.imageId, result.imageId)
+    core.setOutput(OUTPUT.digest, result.digest)
+    core.setOutput(OUTPUT.image, result.image)
+    core.setOutput(OUTPUT.tags, result.tags.join('\n'))
+    core.setOutput(OUTPUT.engine, result.engine.path)
+    core.setOutput(OUTPUT.metadata, metadataJson(result, req))
+    logger.info(
+      `Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`
+    )
+    await writeSummary(summarize(result, inputs, workspace))
   })
 }
