@@ -1,0 +1,150 @@
+/**
+ * One run of test-in-container: each requested mode in turn (run → structure → service),
+ * every config validated before any container is made. Returns the test cases; reporting
+ * (JUnit, summary, annotations, outputs) is the caller's.
+ */
+import type { Docker } from '../docker.js'
+import type { Logger } from '../logger.js'
+import { loadConfig, type StructureConfig } from './config.js'
+import { imageConfig, type ImageConfig } from './containers.js'
+import type { TestCase } from './model.js'
+import { runScript } from './script.js'
+import { runService, type WaitFor } from './service.js'
+import { runCommandTests, runStaticTests } from './structure.js'
+import { Engine, localSocket } from './engine.js'
+
+export interface TestPlan {
+  image: string
+  run: string
+  shell: string[]
+  workdir: string
+  env: Array<[string, string]>
+  user: string
+  network: string
+  /** Host directory to mount at /github/workspace in run mode, if any. */
+  workspace?: string
+  timeoutMs: number
+  config: string[]
+  concurrency: number
+  service: boolean
+  ports: string[]
+  waitFor: WaitFor
+  startupTimeoutMs: number
+  serviceTest: string
+  logLines: number
+  cwd?: string
+  /** false: always use the docker CLI, never the engine API socket. */
+  engineApi?: boolean
+}
+
+export interface TestRun {
+  cases: TestCase[]
+  /** The service's last log lines, when the service failed. */
+  serviceLogs?: string
+}
+
+export async function testImage(
+  plan: TestPlan,
+  docker: Docker,
+  dockerBinary: string,
+  logger: Logger
+): Promise<TestRun> {
+  const configs: Array<[string, StructureConfig]> = []
+  for (const file of plan.config) configs.push([file, await loadConfig(file)])
+  for (const [file, c] of configs) {
+    if ((c.licenseTests ?? []).length > 0)
+      logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`)
+  }
+  const config = await logger.group(`Inspecting ${plan.image}`, () =>
+    imageConfig(docker, plan.image)
+  )
+  const cases: TestCase[] = []
+  let serviceLogs: string | undefined
+
+  if (plan.run !== '') {
+    cases.push(
+      await logger.group('run: the script inside the image', () =>
+        runScript(docker, logger, {
+          image: plan.image,
+          script: plan.run,
+          shell: plan.shell,
+          workdir: plan.workdir || undefined,
+          env: plan.env,
+          user: plan.user || undefined,
+          network: plan.network || undefined,
+          workspace: plan.workspace,
+          timeoutMs: plan.timeoutMs
+        })
+      )
+    )
+  }
+  const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined
+  try {
+    for (const [file, c] of configs) {
+      const o = {
+        engine,
+        docker,
+        dockerBinary,
+        image: plan.image,
+        imageConfig: config,
+        logger,
+        timeoutMs: plan.timeoutMs,
+        concurrency: plan.concurrency,
+        file
+      }
+      cases.push(
+        ...(await logger.group(`structure tests: ${file}`, async () => [
+          ...(await runStaticTests(o, c)),
+          ...(await runCommandTests(o, c))
+        ]))
+      )
+    }
+  } finally {
+    engine?.close()
+  }
+  if (plan.service) {
+    const r = await logger.group('service: start, wait until ready, test', () =>
+      runService(docker, logger, {
+        image: plan.image,
+        imageConfig: config,
+        env: plan.env,
+        ports: plan.ports,
+        network: plan.network || undefined,
+        user: plan.user || undefined,
+        waitFor:
+          plan.waitFor.kind === 'none' && hasHealthcheck(config)
+            ? { kind: 'healthcheck' }
+            : plan.waitFor,
+        startupTimeoutMs: plan.startupTimeoutMs,
+        serviceTest: plan.serviceTest || undefined,
+        testTimeoutMs: plan.timeoutMs,
+        cwd: plan.cwd,
+        logLines: plan.logLines
+      })
+    )
+    cases.push(...r.cases)
+    if (r.logs !== undefined) {
+      serviceLogs = r.logs
+      await logger.group(`The service's last ${plan.logLines} log lines`, async () => {
+        for (const l of r.logs!.split('\n')) logger.info(l)
+      })
+    }
+  }
+  return { cases, serviceLogs }
+}
+
+/** Whether the image declares a HEALTHCHECK (then it is the default readiness signal). */
+export function hasHealthcheck(c: ImageConfig): boolean {
+  const test = c.Healthcheck?.Test ?? []
+  return test.length > 0 && test[0] !== 'NONE'
+}
+
+/** The engine API on the local socket, if it answers. */
+async function openEngine(): Promise<Engine | undefined> {
+  const socket = localSocket()
+  if (!socket) return undefined
+  const engine = new Engine(socket)
+  if (await engine.ping()) return engine
+  engine.close()
+  return undefined
+}
