@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Gantry's tests and demo need from Debian's archive, when it is missing:
 # the Docker engine (docker.io), a registry (docker-registry), skopeo (benchmark peer),
-# debootstrap and busybox-static (base images), apache2-utils (htpasswd).
+# debootstrap and busybox-static (base images), apache2-utils (htpasswd), openssl (test certificates).
 # Idempotent and quick when everything is there. The tests start the engine themselves.
 set -euo pipefail
 
@@ -11,6 +11,7 @@ declare -A need=(
   [skopeo]=skopeo
   [debootstrap]=debootstrap
   [htpasswd]=apache2-utils
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!need[@]}"; do
