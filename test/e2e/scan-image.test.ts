@@ -27,7 +27,7 @@ import type { JsonReport } from '../../src/lib/scan/report.js'
 // Several bundle runs per test, each reading images of ~170 MB: room for a busy machine.
 jest.setTimeout(300_000)
 
-const NPM_RECORDS = path.resolve(REPO_ROOT, '../shared/fixtures/osv/npm')
+const NPM_RECORDS = path.resolve(REPO_ROOT, 'test/fixtures/scan/osv/npm')
 const DEBIAN_RECORDS = path.join(REPO_ROOT, 'test/fixtures/scan/osv/debian')
 
 /** What the node app image must report: advisory → [package, installed, fixed]. */

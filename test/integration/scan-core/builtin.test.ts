@@ -24,7 +24,7 @@ import {
   secretsImageCanaries
 } from '../scan/fixture-images.js'
 
-const NPM_RECORDS = path.resolve('../shared/fixtures/osv/npm')
+const NPM_RECORDS = path.resolve('test/fixtures/scan/osv/npm')
 const DEBIAN_RECORDS = path.resolve('test/fixtures/scan/osv/debian')
 const docker = new DockerCli()
 

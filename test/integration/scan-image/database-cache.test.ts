@@ -46,7 +46,7 @@ beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'gantry-scan-image-cache-'))
   for (const d of ['npm', 'Debian', 'PyPI', 'store']) mkdirSync(path.join(work, d))
   writeOsvZip(path.join(work, 'npm/all.zip'), [
-    path.resolve(REPO_ROOT, '../shared/fixtures/osv/npm')
+    path.resolve(REPO_ROOT, 'test/fixtures/scan/osv/npm')
   ])
   writeOsvZip(path.join(work, 'Debian/all.zip'), [
     path.join(REPO_ROOT, 'test/fixtures/scan/osv/debian')

@@ -4,7 +4,7 @@
  * and copied in; nothing inside `docker build` reaches the network.
  *
  *   ensureNodeAppImage()       bookworm + /app/node_modules with the vulnerable versions of
- *                              ../../../../shared/fixtures/osv/README.md
+ *                              ../../fixtures/scan/osv/npm/README.md
  *   ensureFixedNodeAppImage()  bookworm + the fixed versions; a lower layer also holds an old
  *                              lodash@4.17.20 package.json that a later layer deletes (whiteout)
  *   ensureSecretsImage()       busybox + a GitHub-token-shaped ENV value and a private key file

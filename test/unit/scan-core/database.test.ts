@@ -18,7 +18,7 @@ import { bulkEcosystem, indexPath } from '../../../src/lib/scan/osv/database.js'
 import { readZipEntries } from '../../../src/lib/scan/osv/zip.js'
 import { generateDatabase, generateRecords, zipBuffers } from '../../fixtures/scan/generate-db.mjs'
 
-const NPM = path.resolve('../shared/fixtures/osv/npm')
+const NPM = path.resolve('test/fixtures/scan/osv/npm')
 const DEBIAN = path.resolve('test/fixtures/scan/osv/debian')
 let tmp: string
 beforeAll(() => {
