@@ -4,7 +4,7 @@
  * → scan-image → promote (to another registry) → health-gate on the promoted image.
  */
 import { randomBytes } from 'node:crypto'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -135,5 +135,43 @@ describe('e2e chain: build → test → scan → promote → gate, by digest', (
       })
     )
     expect(r.outputs.healthy).toBe('true')
+  })
+})
+
+describe('e2e chain without a registry: build → scan on the image id', () => {
+  it('scans the image id build-image hands on when nothing is pushed', async () => {
+    const local = `gantry-chain-local-${id}:1`
+    const localJob = newJob(workspace)
+    try {
+      const build = ok(
+        'build-image',
+        await runAction('build-image', {
+          job: localJob,
+          inputs: {
+            context: 'app',
+            tags: local,
+            'build-args': `GANTRY_BUSYBOX_IMAGE=${BUSYBOX}\nVERSION=${id}`
+          }
+        })
+      )
+      expect(build.outputs.digest).toBe('')
+      expect(build.outputs.image).toBe(build.outputs['image-id'])
+      expect(build.outputs.image).toMatch(/^sha256:[a-f0-9]{64}$/)
+      const scan = ok(
+        'scan-image',
+        await runAction('scan-image', {
+          job: localJob,
+          inputs: {
+            image: build.outputs.image,
+            db: path.join(FIXTURE, '..', 'scan', 'osv', 'npm')
+          }
+        })
+      )
+      expect(scan.outputs.gate).toBe('pass')
+      const report = JSON.parse(readFileSync(scan.outputs.json!, 'utf8')) as unknown
+      expect(JSON.stringify(report)).toContain(build.outputs.image)
+    } finally {
+      await exec('docker', ['rmi', '-f', local])
+    }
   })
 })
