@@ -12,17 +12,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureBookwormImage, ensureDocker } from '../test/harness/env.js'
+import { nodeStartCost, runnerEnv } from './_runner-env.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bundle = path.join(root, 'dist/build-image/index.js')
 const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5
 
-function run(cmd, args, env = {}, allowFail = false) {
+function run(cmd, args, env = {}, allowFail = false, baseEnv = process.env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint()
     const child = spawn(cmd, args, {
-      env: { ...process.env, ...env },
+      env: { ...baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let out = ''
@@ -119,13 +120,19 @@ const made = new Set()
 
 async function ours(noCache) {
   const env = githubEnv(ws, temp)
-  const { ms } = await run(process.execPath, [bundle], {
-    ...env,
-    INPUT_TAGS: tag,
-    INPUT_CONTEXT: '.',
-    'INPUT_NO-CACHE': String(noCache),
-    'INPUT_AUTO-LABELS': 'true'
-  })
+  const { ms } = await run(
+    process.execPath,
+    [bundle],
+    {
+      ...env,
+      INPUT_TAGS: tag,
+      INPUT_CONTEXT: '.',
+      'INPUT_NO-CACHE': String(noCache),
+      'INPUT_AUTO-LABELS': 'true'
+    },
+    false,
+    runnerEnv()
+  )
   const outputs = readOutputs(env.GITHUB_OUTPUT)
   made.add(outputs['image-id'])
   return { ms, outputs }
@@ -182,8 +189,10 @@ try {
       samples.cold[who].push(r.ms)
     }
     // The fixed cost of starting Node and compiling the bundle: the bundle with no inputs fails at once.
-    samples.load.push((await run(process.execPath, [bundle], githubEnv(ws, temp), true)).ms)
-    samples.node.push((await run(process.execPath, ['-e', '0'])).ms)
+    samples.load.push(
+      (await run(process.execPath, [bundle], githubEnv(ws, temp), true, runnerEnv())).ms
+    )
+    samples.node.push((await run(process.execPath, ['-e', '0'], {}, false, runnerEnv())).ms)
     process.stderr.write(`run ${i + 1}/${RUNS} done\n`)
   }
   const m = k => ({ ours: median(samples[k].ours), raw: median(samples[k].raw) })
@@ -206,6 +215,7 @@ try {
       cold_ours: samples.cold.ours.map(Math.round),
       cold_raw: samples.cold.raw.map(Math.round)
     },
+    ...nodeStartCost(),
     load_average: os.loadavg().map(x => +x.toFixed(2)),
     targets: { warm_vs_raw_docker_build: 1.1, cold_vs_raw_docker_build: 1.05 }
   }

@@ -17,6 +17,7 @@ import {
   sh,
   startRegistry
 } from '../test/harness/env.js'
+import { nodeStartCost, runnerEnv } from './_runner-env.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const runsArg = process.argv.indexOf('--runs')
@@ -26,11 +27,11 @@ const tag = randomBytes(3).toString('hex')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gantry-promote-bench-'))
 const log = (...a) => console.error(...a)
 
-function timed(cmd, args, env = {}) {
+function timed(cmd, args, env = {}, baseEnv = process.env) {
   return new Promise((resolve, reject) => {
     const t = process.hrtime.bigint()
     const p = spawn(cmd, args, {
-      env: { ...process.env, ...env },
+      env: { ...baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let out = ''
@@ -57,14 +58,19 @@ async function gantry(source, destination) {
   const out = path.join(tmp, `out-${randomBytes(4).toString('hex')}`)
   writeFileSync(out, '')
   writeFileSync(path.join(tmp, 'summary.md'), '')
-  const ms = await timed(process.execPath, [path.join(root, 'dist/promote/index.js')], {
-    ...defaults,
-    INPUT_SOURCE: source,
-    INPUT_DESTINATION: destination,
-    GITHUB_OUTPUT: out,
-    GITHUB_STEP_SUMMARY: path.join(tmp, 'summary.md'),
-    RUNNER_TEMP: tmp
-  })
+  const ms = await timed(
+    process.execPath,
+    [path.join(root, 'dist/promote/index.js')],
+    {
+      ...defaults,
+      INPUT_SOURCE: source,
+      INPUT_DESTINATION: destination,
+      GITHUB_OUTPUT: out,
+      GITHUB_STEP_SUMMARY: path.join(tmp, 'summary.md'),
+      RUNNER_TEMP: tmp
+    },
+    runnerEnv()
+  )
   return ms
 }
 
@@ -255,6 +261,7 @@ async function main() {
         vs_docker_pull_tag_push: 0.2
       },
       medians_ms: m,
+      ...nodeStartCost(),
       destination_bytes_gantry_vs_skopeo: stored,
       runs: RUNS,
       docker_runs: DOCKER_RUNS,
