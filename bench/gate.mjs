@@ -4,18 +4,21 @@
 //   target ≤ 1100 (one interval plus overhead).
 // - load_rps_vs_autocannon: requests per second our load window drives against a local
 //   server (in its own process), over what autocannon drives against the same server with
-//   the same connections for the same time; target ≥ 0.8.
+//   the same connections for the same time, each client a fresh process per run (the
+//   server is warmed up first); target ≥ 0.8.
 // Medians of several alternating runs; the last line is one JSON object.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { startService } from '../test/fixtures/health-gate/service.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const bundle = path.join(root, 'dist/health-gate/index.js')
+const autocannonCli = createRequire(import.meta.url).resolve('autocannon')
 const RUNS = Number(process.env.GATE_BENCH_RUNS ?? 5)
 const LOAD_SECONDS = Number(process.env.GATE_BENCH_SECONDS ?? 4)
 const CONNECTIONS = Number(process.env.GATE_BENCH_CONNECTIONS ?? 32)
@@ -121,8 +124,26 @@ async function loadRps() {
     if (r.code !== 0) throw new Error(`gate failed:\n${r.log}`)
     return Number(r.outputs.rps)
   }
+  // autocannon runs as its own process too (its CLI, JSON report), started afresh for each
+  // run like the gate: both clients start cold, so neither has a JIT warmed by earlier runs.
   const cannon = async () => {
-    const a = await autocannon({ url: srv.url, connections: CONNECTIONS, duration: LOAD_SECONDS })
+    const a = await new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [autocannonCli, '-c', String(CONNECTIONS), '-d', String(LOAD_SECONDS), '-j', srv.url],
+        { stdio: ['ignore', 'pipe', 'pipe'] }
+      )
+      let out = ''
+      let err = ''
+      child.stdout.on('data', b => (out += b))
+      child.stderr.on('data', b => (err += b))
+      child.on('error', reject)
+      child.on('close', code =>
+        code === 0
+          ? resolve(JSON.parse(out))
+          : reject(new Error(`autocannon exited ${code}:\n${err}`))
+      )
+    })
     if (a.errors || a.non2xx)
       throw new Error(`autocannon saw ${a.errors} errors, ${a.non2xx} non-2xx`)
     return a.requests.total / a.duration

@@ -71,7 +71,7 @@ __webpack_unused_export__ = SqliteCacheStore
 
 __webpack_unused_export__ = buildConnector
 __webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.ZS = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -39307,28 +39307,239 @@ class RequestError extends Error {
         this.name = 'RequestError';
     }
 }
+/**
+ * The deadlines of the requests in flight, earliest first, behind ONE timer armed for the
+ * earliest. A request's deadline is exact (it is cut once `timeoutMs` has passed, as with
+ * a timer of its own), but a load window with thousands of requests per second arms a
+ * timer only when the earliest deadline changes hands, not once per request. Requests of
+ * one client share one timeout, so a new deadline is nearly always the latest: insertion
+ * scans from the tail and is O(1) then; removal is O(1).
+ */
+class Deadlines {
+    head;
+    tail;
+    timer;
+    /** When the armed timer fires (performance.now() time). */
+    timerAt = Infinity;
+    add(x) {
+        let after = this.tail;
+        while (after && after.deadline > x.deadline)
+            after = after.prev;
+        x.prev = after;
+        x.next = after ? after.next : this.head;
+        if (x.next)
+            x.next.prev = x;
+        else
+            this.tail = x;
+        if (after)
+            after.next = x;
+        else
+            this.head = x;
+        if (x.deadline < this.timerAt)
+            this.arm(x.deadline);
+    }
+    remove(x) {
+        if (x.prev)
+            x.prev.next = x.next;
+        else if (this.head === x)
+            this.head = x.next;
+        else
+            return; // not queued
+        if (x.next)
+            x.next.prev = x.prev;
+        else
+            this.tail = x.prev;
+        x.prev = x.next = undefined;
+        // An emptied queue needs no timer; otherwise a timer that fires before the new
+        // earliest deadline just re-arms (cheaper than re-arming on every removal).
+        if (!this.head)
+            this.disarm();
+    }
+    arm(at) {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timerAt = at;
+        this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - performance.now())));
+    }
+    disarm() {
+        if (this.timer)
+            clearTimeout(this.timer);
+        this.timer = undefined;
+        this.timerAt = Infinity;
+    }
+    fire = () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        // Timers fire on the event loop's millisecond clock: a deadline less than 1 ms ahead
+        // is due (as it would be for a timer of its own).
+        const now = performance.now() + 1;
+        let x;
+        while ((x = this.head) && x.deadline < now) {
+            this.remove(x);
+            x.expire();
+        }
+        if (this.head)
+            this.arm(this.head.deadline);
+    };
+}
+/** A response whose headers are turned into an object only when a rule reads them. */
+class ReceivedResponse {
+    status;
+    rawHeaders;
+    body;
+    latencyMs;
+    truncated;
+    parsed;
+    constructor(status, rawHeaders, body, latencyMs, truncated) {
+        this.status = status;
+        this.rawHeaders = rawHeaders;
+        this.body = body;
+        this.latencyMs = latencyMs;
+        this.truncated = truncated;
+    }
+    get headers() {
+        return (this.parsed ??= undici/* util */.ZS.parseHeaders(this.rawHeaders));
+    }
+}
+/**
+ * One request: the undici dispatch handler and its state in one object (no closures per
+ * request), settled once, by the response, an error, its deadline or the caller's signal.
+ * It implements undici's original handler hooks (onConnect … onComplete), which undici
+ * calls directly; the newer controller hooks go through an adapter that allocates a
+ * controller and parses every header of every response (measurable in a load window).
+ */
+class Exchange {
+    url;
+    start;
+    timeoutMs;
+    limit;
+    deadlines;
+    signal;
+    resolve;
+    reject;
+    prev;
+    next;
+    deadline;
+    abort;
+    settled = false;
+    status = 0;
+    rawHeaders = [];
+    chunks = [];
+    kept = 0;
+    truncated = false;
+    constructor(url, start, timeoutMs, limit, deadlines, signal, resolve, reject) {
+        this.url = url;
+        this.start = start;
+        this.timeoutMs = timeoutMs;
+        this.limit = limit;
+        this.deadlines = deadlines;
+        this.signal = signal;
+        this.resolve = resolve;
+        this.reject = reject;
+        this.deadline = start + timeoutMs;
+    }
+    /** Called by the deadline queue when the request's time is up. */
+    expire() {
+        this.cut(new RequestError(`request-timeout: no response within ${Math.round(this.timeoutMs)} ms`, performance.now() - this.start, true));
+    }
+    /** Listener for the caller's signal. */
+    handleEvent() {
+        this.cut(new RequestError(abortReason(this.signal), performance.now() - this.start));
+    }
+    fail(e) {
+        this.settle(new RequestError(networkReason(e, this.url), performance.now() - this.start));
+    }
+    cut(err) {
+        if (this.settled)
+            return;
+        this.settle(err);
+        // Aborting the request destroys its connection, so a late answer is never read.
+        this.abort?.(err);
+    }
+    settle(err, res) {
+        if (this.settled)
+            return;
+        this.settled = true;
+        this.deadlines.remove(this);
+        this.signal?.removeEventListener('abort', this);
+        if (err)
+            this.reject(err);
+        else
+            this.resolve(res);
+    }
+    onConnect(abort) {
+        this.abort = abort;
+        if (this.settled)
+            abort(new Error('aborted'));
+    }
+    onHeaders(statusCode, rawHeaders) {
+        this.status = statusCode;
+        this.rawHeaders = rawHeaders;
+        return true;
+    }
+    onData(chunk) {
+        // Past the limit the body is still read to its end (so the connection stays usable),
+        // just not kept.
+        const room = this.limit - this.kept;
+        if (room <= 0) {
+            this.truncated = true;
+            return true;
+        }
+        const take = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        this.chunks.push(take);
+        this.kept += take.length;
+        if (take.length < chunk.length)
+            this.truncated = true;
+        return true;
+    }
+    onComplete() {
+        const chunks = this.chunks;
+        this.settle(undefined, new ReceivedResponse(this.status, this.rawHeaders, chunks.length === 0
+            ? ''
+            : chunks.length === 1
+                ? chunks[0].toString('utf8')
+                : Buffer.concat(chunks).toString('utf8'), performance.now() - this.start, this.truncated));
+    }
+    onError(err) {
+        this.fail(err);
+    }
+}
 class HttpClient {
     spec;
     pools = new Map();
+    routes = new WeakMap();
+    deadlines = new Deadlines();
     bodyLimit;
     connections;
+    headers;
     constructor(spec, options = {}) {
         this.spec = spec;
         this.connections = options.maxSockets ?? 16;
         this.bodyLimit = options.bodyLimit ?? 1024 * 1024;
+        this.headers = Object.keys(spec.headers).length > 0 ? spec.headers : undefined;
     }
-    pool(url) {
-        let p = this.pools.get(url.origin);
-        if (!p) {
-            p = new undici/* Pool */.bC(url.origin, {
-                connections: this.connections,
-                pipelining: 1,
-                // noDelay: a small request goes out at once, not after Nagle's delay.
-                connect: { rejectUnauthorized: !this.spec.insecure, noDelay: true }
-            });
-            this.pools.set(url.origin, p);
+    route(url) {
+        let r = this.routes.get(url);
+        if (!r) {
+            const origin = url.origin;
+            let pool = this.pools.get(origin);
+            if (!pool) {
+                pool = new undici/* Pool */.bC(origin, {
+                    connections: this.connections,
+                    pipelining: 1,
+                    // Every request is bounded by its own deadline (connect, headers and body
+                    // together), so undici's per-request headers/body timers would only add work.
+                    headersTimeout: 0,
+                    bodyTimeout: 0,
+                    // noDelay: a small request goes out at once, not after Nagle's delay.
+                    connect: { rejectUnauthorized: !this.spec.insecure, noDelay: true }
+                });
+                this.pools.set(origin, pool);
+            }
+            r = { pool, path: url.pathname + url.search };
+            this.routes.set(url, r);
         }
-        return p;
+        return r;
     }
     /**
      * Sends the request and reads the response; rejects with a RequestError when there is
@@ -39338,81 +39549,23 @@ class HttpClient {
      */
     request(url, timeoutMs, signal) {
         const start = performance.now();
-        const limit = this.bodyLimit;
         return new Promise((resolve, reject) => {
-            let controller;
-            let settled = false;
-            let status = 0;
-            let headers = {};
-            const chunks = [];
-            let kept = 0;
-            let truncated = false;
-            const settle = (err, res) => {
-                if (settled)
-                    return;
-                settled = true;
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', onStop);
-                if (err)
-                    reject(err);
-                else
-                    resolve(res);
-            };
-            const cut = (err) => {
-                settle(err);
-                if (controller && !controller.aborted)
-                    controller.abort(err);
-            };
-            const timer = setTimeout(() => cut(new RequestError(`request-timeout: no response within ${Math.round(timeoutMs)} ms`, performance.now() - start, true)), Math.max(1, Math.ceil(timeoutMs)));
-            const onStop = () => cut(new RequestError(abortReason(signal), performance.now() - start));
+            const x = new Exchange(url, start, Math.max(1, timeoutMs), this.bodyLimit, this.deadlines, signal, resolve, reject);
             if (signal?.aborted)
-                return onStop();
-            signal?.addEventListener('abort', onStop, { once: true });
+                return x.handleEvent();
+            this.deadlines.add(x);
+            signal?.addEventListener('abort', x, { once: true });
             try {
-                this.pool(url).dispatch({
-                    path: url.pathname + url.search,
+                const r = this.route(url);
+                r.pool.dispatch({
+                    path: r.path,
                     method: this.spec.method,
-                    headers: this.spec.headers,
+                    headers: this.headers,
                     body: this.spec.body
-                }, {
-                    onRequestStart(c) {
-                        controller = c;
-                        if (settled)
-                            c.abort(new Error('aborted'));
-                    },
-                    onResponseStart(_c, statusCode, h) {
-                        status = statusCode;
-                        headers = h;
-                    },
-                    onResponseData(_c, chunk) {
-                        if (kept < limit) {
-                            const take = chunk.length <= limit - kept ? chunk : chunk.subarray(0, limit - kept);
-                            chunks.push(take);
-                            kept += take.length;
-                            if (take.length < chunk.length)
-                                truncated = true;
-                        }
-                        else
-                            truncated = true;
-                    },
-                    onResponseEnd() {
-                        settle(undefined, {
-                            status,
-                            headers,
-                            body: chunks.length === 1
-                                ? chunks[0].toString('utf8')
-                                : Buffer.concat(chunks).toString('utf8'),
-                            latencyMs: performance.now() - start,
-                            truncated
-                        });
-                    },
-                    onResponseError(_c, err) {
-                        settle(new RequestError(networkReason(err, url), performance.now() - start));
-                    }
-                });
+                }, x);
             }
             catch (e) {
-                settle(new RequestError(networkReason(e, url), performance.now() - start));
+                x.fail(e);
             }
         });
     }
@@ -39420,6 +39573,7 @@ class HttpClient {
     async close() {
         const pools = [...this.pools.values()];
         this.pools.clear();
+        this.routes = new WeakMap();
         await Promise.all(pools.map(p => p.destroy().catch(() => undefined)));
     }
 }
@@ -42019,16 +42173,9 @@ function splitCommand(name, raw) {
 
 /** An HTTP check: one request, evaluated against every rule. */
 function httpCheck(client, url, expectations) {
-    return async (timeoutMs, signal) => {
-        let res;
-        try {
-            res = await client.request(url, timeoutMs, signal);
-        }
-        catch (e) {
-            if (e instanceof RequestError)
-                return { ok: false, latencyMs: e.latencyMs, reason: e.reason, noResponse: true };
-            throw e;
-        }
+    // Plain callbacks rather than an async function: one promise per check fewer, which
+    // counts in a load window.
+    const answered = (res) => {
         const reason = evaluateResponse(res, expectations);
         return {
             ok: reason === undefined,
@@ -42038,6 +42185,12 @@ function httpCheck(client, url, expectations) {
             body: res.body
         };
     };
+    const unanswered = (e) => {
+        if (e instanceof RequestError)
+            return { ok: false, latencyMs: e.latencyMs, reason: e.reason, noResponse: true };
+        throw e;
+    };
+    return (timeoutMs, signal) => client.request(url, timeoutMs, signal).then(answered, unanswered);
 }
 /** A TCP check: the port accepts a connection. */
 function tcpCheck(host, port) {
