@@ -8858,7 +8858,7 @@ function trailingBytesSeen(data) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5774);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3070);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -8867,7 +8867,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5774:
+/***/ 3070:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11849,8 +11849,16 @@ const structureTestSchema = {
 
 
 
-const config_ajv = new ajv.Ajv({ allErrors: true, strict: false });
-const validate = config_ajv.compile(structureTestSchema);
+let compiled;
+/**
+ * The schema's validator, compiled on first use (a run without a config never pays for it).
+ * The schema itself is not checked against the JSON Schema meta-schema at run time: that
+ * check costs more than the compilation and the schema is ours (a unit test checks it).
+ */
+function validator() {
+    compiled ??= new ajv.Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(structureTestSchema);
+    return compiled;
+}
 /** `/commandTests/2/exitCode` → `commandTests[2].exitCode`. */
 function fieldPath(pointer, child) {
     const parts = pointer
@@ -11936,6 +11944,7 @@ function regexFields(c) {
 }
 /** Validates a parsed document; throws InputError(input) naming the file and the field. */
 function validateConfig(doc, file, input = 'config') {
+    const validate = validator();
     if (!validate(doc)) {
         throw new errors_InputError(input, `${file}: ${describeErrors(validate.errors ?? [])}`);
     }
@@ -12367,6 +12376,100 @@ async function waitReady(docker, id, o, ports) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lib/container-test/lanes.ts
+/** The holder's program: `for (;;) pause();` as a minimal static x86-64 ELF executable. */
+function pauseProgram() {
+    const code = Buffer.from([
+        0xb8,
+        0x22,
+        0x00,
+        0x00,
+        0x00, // mov eax, 34 (pause)
+        0x0f,
+        0x05, // syscall
+        0xeb,
+        0xf7 // jmp back to mov
+    ]);
+    const base = 0x400000n;
+    const headers = 64 + 56;
+    const size = headers + code.length;
+    const elf = Buffer.alloc(size);
+    elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELF64, little-endian, version 1
+    elf.writeUInt16LE(2, 16); // ET_EXEC
+    elf.writeUInt16LE(0x3e, 18); // x86-64
+    elf.writeUInt32LE(1, 20);
+    elf.writeBigUInt64LE(base + BigInt(headers), 24); // entry point
+    elf.writeBigUInt64LE(64n, 32); // program headers right after this header
+    elf.writeUInt16LE(64, 52); // header size
+    elf.writeUInt16LE(56, 54); // program header size
+    elf.writeUInt16LE(1, 56); // one program header
+    // PT_LOAD, readable + executable: the whole file at `base`.
+    elf.writeUInt32LE(1, 64);
+    elf.writeUInt32LE(5, 68);
+    elf.writeBigUInt64LE(0n, 72);
+    elf.writeBigUInt64LE(base, 80);
+    elf.writeBigUInt64LE(base, 88);
+    elf.writeBigUInt64LE(BigInt(size), 96);
+    elf.writeBigUInt64LE(BigInt(size), 104);
+    elf.writeBigUInt64LE(0x1000n, 112);
+    code.copy(elf, headers);
+    return elf;
+}
+/** A tar archive holding one regular file (ustar, root-owned). */
+function singleFileTar(name, data, mode = 0o755) {
+    const header = Buffer.alloc(512);
+    const octal = (n, width) => n.toString(8).padStart(width - 1, '0');
+    header.write(name, 0, 100, 'utf8');
+    header.write(octal(mode, 8), 100, 'ascii');
+    header.write(octal(0, 8), 108, 'ascii');
+    header.write(octal(0, 8), 116, 'ascii');
+    header.write(octal(data.length, 12), 124, 'ascii');
+    header.write(octal(0, 12), 136, 'ascii');
+    header.write('        ', 148, 'ascii'); // checksum field counts as spaces
+    header.write('0', 156, 'ascii');
+    header.write('ustar\u000000', 257, 'ascii');
+    let sum = 0;
+    for (const b of header)
+        sum += b;
+    header.write(`${octal(sum, 7)}\u0000`, 148, 'ascii');
+    const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+    return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
+}
+/** Where the holder's program goes inside its container. */
+const PAUSE_PATH = '/.gantry-pause';
+/** Whether holders can run for this image (an x86-64 Linux image on an x86-64 host). */
+function lanesSupported(image) {
+    return (process.arch === 'x64' && image.Architecture === 'amd64' && (image.Os ?? 'linux') === 'linux');
+}
+/**
+ * Starts one holder container (labelled like every container of the step); resolves with
+ * its id, or undefined if it did not start (it is removed then).
+ */
+async function startHolder(engine, image, labels, name) {
+    let id;
+    try {
+        id = await engine.create({
+            Image: image,
+            Entrypoint: [PAUSE_PATH],
+            Cmd: [],
+            Env: [],
+            Labels: labels,
+            User: '0:0',
+            HostConfig: {}
+        }, name);
+        await engine.putArchive(id, '/', singleFileTar(PAUSE_PATH.slice(1), pauseProgram()));
+        await engine.start(id);
+        if (await engine.running(id))
+            return id;
+    }
+    catch {
+        /* fall back to a network namespace per test */
+    }
+    if (id)
+        await engine.remove(id);
+    return undefined;
+}
+
 // EXTERNAL MODULE: ./node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6118);
 ;// CONCATENATED MODULE: ./src/lib/container-test/filesystem.ts
@@ -12574,6 +12677,7 @@ function contentOf(s, path) {
 
 
 
+
 /** The stage's container labels as an object (for the engine API). */
 function labelObject() {
     const args = labels();
@@ -12681,15 +12785,17 @@ class CommandRunner {
     containers = new Set();
     removals = [];
     images = [];
+    /** Network holders of the lanes not in use now (see lanes.ts); undefined: a netns per test. */
+    lanes = [];
     constructor(o, config) {
         this.o = o;
         this.config = config;
     }
-    async runIn(image, argv, env, timeoutMs, mine) {
+    async runIn(image, argv, env, timeoutMs, mine, lane) {
         const engine = this.o.engine;
+        if (engine && this.viaEngine())
+            return this.runViaEngine(engine, image, argv, env, timeoutMs, mine, lane);
         const opts = this.config.containerRunOptions;
-        if (engine && !opts?.envFile && !opts?.runtime)
-            return this.runViaEngine(engine, image, argv, env, timeoutMs, mine);
         // Values travel in the client's environment (`--env KEY`), never on its command line.
         const clientEnv = { ...process.env };
         const envArgs = [];
@@ -12709,8 +12815,32 @@ class CommandRunner {
             timedOut: r.timedOut
         };
     }
+    /** Whether containers are made through the engine API (not for what only the CLI does). */
+    viaEngine() {
+        const opts = this.config.containerRunOptions;
+        return this.o.engine !== undefined && !opts?.envFile && !opts?.runtime;
+    }
+    /** Starts one network holder per lane (at most `count`), in parallel. */
+    async startLanes(count) {
+        const engine = this.o.engine;
+        if (!engine || !this.viaEngine())
+            return;
+        const inspect = await engine.image(this.o.image).catch(() => undefined);
+        if (!inspect || !lanesSupported(inspect))
+            return;
+        const holders = await Promise.all(Array.from({ length: count }, () => {
+            const name = containerName();
+            // Known by name before creation, so a failure half-way still removes it.
+            this.containers.add(name);
+            return startHolder(engine, this.o.image, labelObject(), name).then(id => {
+                this.containers.delete(name);
+                return id;
+            });
+        }));
+        this.lanes.push(...holders);
+    }
     /** The same as `docker run`, through the engine API: create, start, wait, logs. */
-    async runViaEngine(engine, image, argv, env, timeoutMs, mine) {
+    async runViaEngine(engine, image, argv, env, timeoutMs, mine, lane) {
         const opts = this.config.containerRunOptions;
         const passed = (opts?.envVars ?? []).flatMap(n => process.env[n] !== undefined ? [`${n}=${process.env[n]}`] : []);
         const name = containerName();
@@ -12724,7 +12854,8 @@ class CommandRunner {
             HostConfig: {
                 ...(opts?.privileged ? { Privileged: true } : {}),
                 ...(opts?.capabilities?.length ? { CapAdd: opts.capabilities } : {}),
-                ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {})
+                ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {}),
+                ...(lane ? { NetworkMode: `container:${lane}` } : {})
             }
         }, name);
         this.containers.add(id);
@@ -12765,14 +12896,17 @@ class CommandRunner {
     }
     async run(t) {
         const mine = [];
+        // mapLimit runs at most `concurrency` tests at once, and there are as many lanes.
+        const lane = this.lanes.pop();
         try {
-            return await this.attempt(t, mine);
+            return await this.attempt(t, mine, lane);
         }
         finally {
+            this.lanes.push(lane);
             this.removeSoon(mine);
         }
     }
-    async attempt(t, mine) {
+    async attempt(t, mine, lane) {
         const timeoutMs = t.timeout ? parseDuration('timeout', t.timeout) : this.o.timeoutMs;
         const env = commandEnv(this.o.imageConfig, this.config.globalEnvVars, t.envVars);
         const start = Date.now();
@@ -12781,7 +12915,7 @@ class CommandRunner {
         let image = this.o.image;
         try {
             for (const [i, cmd] of (t.setup ?? []).entries()) {
-                const s = await this.runIn(image, cmd, env, timeoutMs, mine);
+                const s = await this.runIn(image, cmd, env, timeoutMs, mine, lane);
                 if (s.exitCode !== 0 || s.timedOut) {
                     return failed({ ...base, durationMs: done() }, [
                         `setup command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? `timed out after ${formatDuration(timeoutMs)}` : `exited with code ${s.exitCode}`}`
@@ -12789,7 +12923,7 @@ class CommandRunner {
                 }
                 image = await this.commit(s.id);
             }
-            const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine);
+            const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine, lane);
             if (r.timedOut) {
                 return failed({ ...base, durationMs: done() }, [`timed out after ${formatDuration(timeoutMs)}: the container was killed`], outputTails(r.stdout, r.stderr));
             }
@@ -12797,7 +12931,7 @@ class CommandRunner {
             if ((t.teardown ?? []).length > 0) {
                 let after = await this.commit(r.id);
                 for (const [i, cmd] of (t.teardown ?? []).entries()) {
-                    const s = await this.runIn(after, cmd, env, timeoutMs, mine);
+                    const s = await this.runIn(after, cmd, env, timeoutMs, mine, lane);
                     if (s.exitCode !== 0 || s.timedOut) {
                         problems.push(`teardown command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`);
                         break;
@@ -12820,8 +12954,10 @@ async function runCommandTests(o, config) {
         o.logger.warning(`${o.file}: containerRunOptions.allocateTty is ignored: a terminal would merge stderr into stdout`);
     }
     const runner = new CommandRunner(o, config);
+    const concurrency = Math.max(1, Math.min(o.concurrency, tests.length));
     try {
-        return await mapLimit(tests, o.concurrency, async (t) => {
+        await runner.startLanes(concurrency);
+        return await mapLimit(tests, concurrency, async (t) => {
             const result = await withRetries(t.retries ?? 0, () => runner.run(t));
             o.logger.info(`${result.status === 'passed' ? '✓' : '✗'} command: ${t.name} (${formatDuration(result.durationMs)})${result.message ? `: ${result.message}` : ''}`);
             return result;
@@ -12829,7 +12965,8 @@ async function runCommandTests(o, config) {
     }
     finally {
         await Promise.all(runner.removals);
-        const rest = [...runner.containers];
+        // The lanes' holders last: no test container is left in their network namespaces.
+        const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)];
         if (o.engine)
             await Promise.all(rest.map(id => o.engine.remove(id)));
         else
@@ -13116,6 +13253,46 @@ class Engine {
     async logs(id) {
         return demux(await this.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`));
     }
+    /** The image's inspection; undefined when the engine does not have it (404). */
+    async image(name) {
+        const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`);
+        if (r.status === 404)
+            return undefined;
+        if (r.status >= 300)
+            return undefined;
+        return JSON.parse(r.body.toString('utf8'));
+    }
+    /** Whether a container is running now. */
+    async running(id) {
+        const r = await this.request('GET', `/containers/${id}/json`);
+        if (r.status !== 200)
+            return false;
+        return (JSON.parse(r.body.toString('utf8')).State?.Running ===
+            true);
+    }
+    /** Extracts a tar archive into a (created) container at `path`. */
+    async putArchive(id, path, tar) {
+        const r = await new Promise((resolve, reject) => {
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                agent: this.agent,
+                method: 'PUT',
+                path: `/v1.41/containers/${id}/archive?path=${encodeURIComponent(path)}`,
+                headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length },
+                timeout: 60_000
+            }, res => {
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on('error', reject);
+            });
+            req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')));
+            req.on('error', reject);
+            req.end(tar);
+        });
+        if (r.status >= 300)
+            throw new Error(`PUT archive: ${r.body.toString('utf8').trim()} (HTTP ${r.status})`);
+    }
     async remove(id) {
         await this.request('DELETE', `/containers/${id}?force=1&v=1`).catch(() => undefined);
     }
@@ -13139,24 +13316,35 @@ async function testImage(plan, docker, dockerBinary, logger) {
         if ((c.licenseTests ?? []).length > 0)
             logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`);
     }
-    const config = await logger.group(`Inspecting ${plan.image}`, () => imageConfig(docker, plan.image));
+    // With structure tests, the engine API (no docker client process per call) from here on.
+    const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined;
+    let config;
+    try {
+        config = await logger.group(`Inspecting ${plan.image}`, async () => {
+            const local = await engine?.image(plan.image).catch(() => undefined);
+            return local ? (local.Config ?? {}) : imageConfig(docker, plan.image);
+        });
+    }
+    catch (e) {
+        engine?.close();
+        throw e;
+    }
     const cases = [];
     let serviceLogs;
-    if (plan.run !== '') {
-        cases.push(await logger.group('run: the script inside the image', () => runScript(docker, logger, {
-            image: plan.image,
-            script: plan.run,
-            shell: plan.shell,
-            workdir: plan.workdir || undefined,
-            env: plan.env,
-            user: plan.user || undefined,
-            network: plan.network || undefined,
-            workspace: plan.workspace,
-            timeoutMs: plan.timeoutMs
-        })));
-    }
-    const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined;
     try {
+        if (plan.run !== '') {
+            cases.push(await logger.group('run: the script inside the image', () => runScript(docker, logger, {
+                image: plan.image,
+                script: plan.run,
+                shell: plan.shell,
+                workdir: plan.workdir || undefined,
+                env: plan.env,
+                user: plan.user || undefined,
+                network: plan.network || undefined,
+                workspace: plan.workspace,
+                timeoutMs: plan.timeoutMs
+            })));
+        }
         for (const [file, c] of configs) {
             const o = {
                 engine,
@@ -13280,12 +13468,13 @@ const Output = {
     report: 'report'
 };
 /**
- * Command tests in flight by default: 4 per core (at least 4, at most 16). A container
- * spends most of its short life waiting on the engine (namespaces, mounts, the runtime),
- * not on a core, so more than one per core is what makes a fresh container per test cheap.
+ * Command tests in flight by default: 2 per core (at least 2, at most 16). Each test is a
+ * fresh container, and the tests of one slot share a network holder (lanes.ts), so a
+ * container costs the engine about half as much as `docker run`; more slots than that
+ * mostly add holders and contention on a 2-core runner.
  */
 function defaultConcurrency(cores) {
-    return Math.min(16, Math.max(4, 4 * cores));
+    return Math.min(16, Math.max(2, 2 * cores));
 }
 /** Pure: raw input strings → typed inputs (every mistake an InputError naming the input). */
 function parseInputs(get, cores = external_node_os_default().availableParallelism()) {

@@ -63,12 +63,13 @@ export interface Inputs {
 export type Get = (name: string) => string
 
 /**
- * Command tests in flight by default: 4 per core (at least 4, at most 16). A container
- * spends most of its short life waiting on the engine (namespaces, mounts, the runtime),
- * not on a core, so more than one per core is what makes a fresh container per test cheap.
+ * Command tests in flight by default: 2 per core (at least 2, at most 16). Each test is a
+ * fresh container, and the tests of one slot share a network holder (lanes.ts), so a
+ * container costs the engine about half as much as `docker run`; more slots than that
+ * mostly add holders and contention on a 2-core runner.
  */
 export function defaultConcurrency(cores: number): number {
-  return Math.min(16, Math.max(4, 4 * cores))
+  return Math.min(16, Math.max(2, 2 * cores))
 }
 
 /** Pure: raw input strings → typed inputs (every mistake an InputError naming the input). */

@@ -5,7 +5,7 @@
  * integer`) before any container is started.
  */
 import { readFile } from 'node:fs/promises'
-import { Ajv, type ErrorObject } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { parseDocument } from 'yaml'
 import { InputError } from '../errors.js'
 import { parseDuration } from '../inputs.js'
@@ -88,8 +88,19 @@ export interface StructureConfig {
   licenseTests?: unknown[]
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false })
-const validate = ajv.compile<StructureConfig>(structureTestSchema)
+let compiled: ValidateFunction<StructureConfig> | undefined
+
+/**
+ * The schema's validator, compiled on first use (a run without a config never pays for it).
+ * The schema itself is not checked against the JSON Schema meta-schema at run time: that
+ * check costs more than the compilation and the schema is ours (a unit test checks it).
+ */
+function validator(): ValidateFunction<StructureConfig> {
+  compiled ??= new Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(
+    structureTestSchema
+  )
+  return compiled
+}
 
 /** `/commandTests/2/exitCode` → `commandTests[2].exitCode`. */
 export function fieldPath(pointer: string, child?: string): string {
@@ -176,6 +187,7 @@ function regexFields(c: StructureConfig): Check[] {
 
 /** Validates a parsed document; throws InputError(input) naming the file and the field. */
 export function validateConfig(doc: unknown, file: string, input = 'config'): StructureConfig {
+  const validate = validator()
   if (!validate(doc)) {
     throw new InputError(input, `${file}: ${describeErrors(validate.errors ?? [])}`)
   }

@@ -24,7 +24,16 @@ export interface CreateSpec {
     Privileged?: boolean
     CapAdd?: string[]
     Binds?: string[]
+    /** `container:<id>`: join the network namespace of that (running) container. */
+    NetworkMode?: string
   }
+}
+
+/** The parts of the engine's image inspection the tests read. */
+export interface ImageInspect {
+  Architecture?: string
+  Os?: string
+  Config?: Record<string, unknown> | null
 }
 
 /** The socket of the local engine, if DOCKER_HOST (or its absence) points at one. */
@@ -149,6 +158,51 @@ export class Engine {
 
   async logs(id: string): Promise<{ stdout: string; stderr: string }> {
     return demux(await this.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`))
+  }
+
+  /** The image's inspection; undefined when the engine does not have it (404). */
+  async image(name: string): Promise<ImageInspect | undefined> {
+    const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`)
+    if (r.status === 404) return undefined
+    if (r.status >= 300) return undefined
+    return JSON.parse(r.body.toString('utf8')) as ImageInspect
+  }
+
+  /** Whether a container is running now. */
+  async running(id: string): Promise<boolean> {
+    const r = await this.request('GET', `/containers/${id}/json`)
+    if (r.status !== 200) return false
+    return (
+      (JSON.parse(r.body.toString('utf8')) as { State?: { Running?: boolean } }).State?.Running ===
+      true
+    )
+  }
+
+  /** Extracts a tar archive into a (created) container at `path`. */
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    const r = await new Promise<EngineResponse>((resolve, reject) => {
+      const req = http.request(
+        {
+          socketPath: this.socketPath,
+          agent: this.agent,
+          method: 'PUT',
+          path: `/v1.41/containers/${id}/archive?path=${encodeURIComponent(path)}`,
+          headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length },
+          timeout: 60_000
+        },
+        res => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+          res.on('error', reject)
+        }
+      )
+      req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')))
+      req.on('error', reject)
+      req.end(tar)
+    })
+    if (r.status >= 300)
+      throw new Error(`PUT archive: ${r.body.toString('utf8').trim()} (HTTP ${r.status})`)
   }
 
   async remove(id: string): Promise<void> {

@@ -55,31 +55,38 @@ export async function testImage(
     if ((c.licenseTests ?? []).length > 0)
       logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`)
   }
-  const config = await logger.group(`Inspecting ${plan.image}`, () =>
-    imageConfig(docker, plan.image)
-  )
+  // With structure tests, the engine API (no docker client process per call) from here on.
+  const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined
+  let config: ImageConfig
+  try {
+    config = await logger.group(`Inspecting ${plan.image}`, async () => {
+      const local = await engine?.image(plan.image).catch(() => undefined)
+      return local ? ((local.Config ?? {}) as ImageConfig) : imageConfig(docker, plan.image)
+    })
+  } catch (e: unknown) {
+    engine?.close()
+    throw e
+  }
   const cases: TestCase[] = []
   let serviceLogs: string | undefined
-
-  if (plan.run !== '') {
-    cases.push(
-      await logger.group('run: the script inside the image', () =>
-        runScript(docker, logger, {
-          image: plan.image,
-          script: plan.run,
-          shell: plan.shell,
-          workdir: plan.workdir || undefined,
-          env: plan.env,
-          user: plan.user || undefined,
-          network: plan.network || undefined,
-          workspace: plan.workspace,
-          timeoutMs: plan.timeoutMs
-        })
-      )
-    )
-  }
-  const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined
   try {
+    if (plan.run !== '') {
+      cases.push(
+        await logger.group('run: the script inside the image', () =>
+          runScript(docker, logger, {
+            image: plan.image,
+            script: plan.run,
+            shell: plan.shell,
+            workdir: plan.workdir || undefined,
+            env: plan.env,
+            user: plan.user || undefined,
+            network: plan.network || undefined,
+            workspace: plan.workspace,
+            timeoutMs: plan.timeoutMs
+          })
+        )
+      )
+    }
     for (const [file, c] of configs) {
       const o = {
         engine,

@@ -29,6 +29,7 @@ import {
   type ImageConfig
 } from './containers.js'
 import type { Engine } from './engine.js'
+import { lanesSupported, startHolder } from './lanes.js'
 import { contentOf, permissionString, resolvePath, snapshot, type Snapshot } from './filesystem.js'
 import { mapLimit, tail, withRetries, type TestCase } from './model.js'
 
@@ -171,6 +172,8 @@ class CommandRunner {
   readonly containers = new Set<string>()
   readonly removals: Array<Promise<void>> = []
   readonly images: string[] = []
+  /** Network holders of the lanes not in use now (see lanes.ts); undefined: a netns per test. */
+  readonly lanes: Array<string | undefined> = []
   constructor(
     private readonly o: StructureOptions,
     private readonly config: StructureConfig
@@ -181,12 +184,13 @@ class CommandRunner {
     argv: readonly string[],
     env: Array<[string, string]>,
     timeoutMs: number,
-    mine: string[]
+    mine: string[],
+    lane?: string
   ): Promise<Step> {
     const engine = this.o.engine
+    if (engine && this.viaEngine())
+      return this.runViaEngine(engine, image, argv, env, timeoutMs, mine, lane)
     const opts = this.config.containerRunOptions
-    if (engine && !opts?.envFile && !opts?.runtime)
-      return this.runViaEngine(engine, image, argv, env, timeoutMs, mine)
     // Values travel in the client's environment (`--env KEY`), never on its command line.
     const clientEnv: NodeJS.ProcessEnv = { ...process.env }
     const envArgs: string[] = []
@@ -213,6 +217,32 @@ class CommandRunner {
     }
   }
 
+  /** Whether containers are made through the engine API (not for what only the CLI does). */
+  viaEngine(): boolean {
+    const opts = this.config.containerRunOptions
+    return this.o.engine !== undefined && !opts?.envFile && !opts?.runtime
+  }
+
+  /** Starts one network holder per lane (at most `count`), in parallel. */
+  async startLanes(count: number): Promise<void> {
+    const engine = this.o.engine
+    if (!engine || !this.viaEngine()) return
+    const inspect = await engine.image(this.o.image).catch(() => undefined)
+    if (!inspect || !lanesSupported(inspect)) return
+    const holders = await Promise.all(
+      Array.from({ length: count }, () => {
+        const name = containerName()
+        // Known by name before creation, so a failure half-way still removes it.
+        this.containers.add(name)
+        return startHolder(engine, this.o.image, labelObject(), name).then(id => {
+          this.containers.delete(name)
+          return id
+        })
+      })
+    )
+    this.lanes.push(...holders)
+  }
+
   /** The same as `docker run`, through the engine API: create, start, wait, logs. */
   private async runViaEngine(
     engine: Engine,
@@ -220,7 +250,8 @@ class CommandRunner {
     argv: readonly string[],
     env: Array<[string, string]>,
     timeoutMs: number,
-    mine: string[]
+    mine: string[],
+    lane?: string
   ): Promise<Step> {
     const opts = this.config.containerRunOptions
     const passed = (opts?.envVars ?? []).flatMap(n =>
@@ -238,7 +269,8 @@ class CommandRunner {
         HostConfig: {
           ...(opts?.privileged ? { Privileged: true } : {}),
           ...(opts?.capabilities?.length ? { CapAdd: opts.capabilities } : {}),
-          ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {})
+          ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {}),
+          ...(lane ? { NetworkMode: `container:${lane}` } : {})
         }
       },
       name
@@ -280,14 +312,17 @@ class CommandRunner {
 
   async run(t: CommandTest): Promise<TestCase> {
     const mine: string[] = []
+    // mapLimit runs at most `concurrency` tests at once, and there are as many lanes.
+    const lane = this.lanes.pop()
     try {
-      return await this.attempt(t, mine)
+      return await this.attempt(t, mine, lane)
     } finally {
+      this.lanes.push(lane)
       this.removeSoon(mine)
     }
   }
 
-  private async attempt(t: CommandTest, mine: string[]): Promise<TestCase> {
+  private async attempt(t: CommandTest, mine: string[], lane?: string): Promise<TestCase> {
     const timeoutMs = t.timeout ? parseDuration('timeout', t.timeout) : this.o.timeoutMs
     const env = commandEnv(this.o.imageConfig, this.config.globalEnvVars, t.envVars)
     const start = Date.now()
@@ -296,7 +331,7 @@ class CommandRunner {
     let image = this.o.image
     try {
       for (const [i, cmd] of (t.setup ?? []).entries()) {
-        const s = await this.runIn(image, cmd, env, timeoutMs, mine)
+        const s = await this.runIn(image, cmd, env, timeoutMs, mine, lane)
         if (s.exitCode !== 0 || s.timedOut) {
           return failed(
             { ...base, durationMs: done() },
@@ -308,7 +343,7 @@ class CommandRunner {
         }
         image = await this.commit(s.id)
       }
-      const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine)
+      const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine, lane)
       if (r.timedOut) {
         return failed(
           { ...base, durationMs: done() },
@@ -320,7 +355,7 @@ class CommandRunner {
       if ((t.teardown ?? []).length > 0) {
         let after = await this.commit(r.id)
         for (const [i, cmd] of (t.teardown ?? []).entries()) {
-          const s = await this.runIn(after, cmd, env, timeoutMs, mine)
+          const s = await this.runIn(after, cmd, env, timeoutMs, mine, lane)
           if (s.exitCode !== 0 || s.timedOut) {
             problems.push(
               `teardown command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`
@@ -349,8 +384,10 @@ export async function runCommandTests(
     )
   }
   const runner = new CommandRunner(o, config)
+  const concurrency = Math.max(1, Math.min(o.concurrency, tests.length))
   try {
-    return await mapLimit(tests, o.concurrency, async t => {
+    await runner.startLanes(concurrency)
+    return await mapLimit(tests, concurrency, async t => {
       const result = await withRetries(t.retries ?? 0, () => runner.run(t))
       o.logger.info(
         `${result.status === 'passed' ? '✓' : '✗'} command: ${t.name} (${formatDuration(result.durationMs)})${result.message ? `: ${result.message}` : ''}`
@@ -359,7 +396,8 @@ export async function runCommandTests(
     })
   } finally {
     await Promise.all(runner.removals)
-    const rest = [...runner.containers]
+    // The lanes' holders last: no test container is left in their network namespaces.
+    const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)]
     if (o.engine) await Promise.all(rest.map(id => o.engine!.remove(id)))
     else await removeContainers(o.docker, rest)
     await removeImages(o.docker, runner.images)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -144,6 +144,32 @@ describe('command tests (a fresh container each)', () => {
     expect(r.byName.get('teardown that fails')!.message).toBe(
       'teardown command 1 (sh -c exit 4) exited with code 4'
     )
+    expect(leftovers()).toEqual([])
+  })
+
+  it('tests of one slot share a network holder, tests at the same time never do', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'lanes-'))
+    const config = path.join(tmp, 'lanes.yaml')
+    // Each test starts a server on the same port: it would fail to bind if another test
+    // running at the same time shared its network namespace, or if the server of the test
+    // before it in its slot had outlived its container.
+    writeFileSync(
+      config,
+      JSON.stringify({
+        schemaVersion: '2.0.0',
+        containerRunOptions: { bindMounts: [`${dir}:/state`] },
+        commandTests: Array.from({ length: 6 }, (_, i) => ({
+          name: `server ${i}`,
+          command: 'sh',
+          args: ['-c', 'httpd -p 8080 && hostname >> /state/hosts && grep -q eth0 /proc/net/dev']
+        }))
+      })
+    )
+    const r = await structure(BUSYBOX, config, { concurrency: 2 })
+    expect(r.cases.filter(c => c.status !== 'passed').map(c => [c.name, c.details])).toEqual([])
+    const hosts = readFileSync(path.join(dir, 'hosts'), 'utf8').split('\n').filter(Boolean)
+    expect(hosts).toHaveLength(6)
+    expect(new Set(hosts).size).toBe(process.arch === 'x64' ? 2 : 6)
     expect(leftovers()).toEqual([])
   })
 

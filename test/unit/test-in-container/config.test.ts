@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import { Ajv } from 'ajv'
 import { compileRegex, fieldPath, parseConfig } from '../../../src/lib/container-test/config.js'
 import { structureTestSchema } from '../../../src/lib/container-test/schema.js'
 import { REPO_ROOT } from '../../harness/runner.js'
@@ -22,6 +23,11 @@ describe('the published JSON Schema', () => {
       readFileSync(path.join(REPO_ROOT, 'schemas/structure-test.schema.json'), 'utf8')
     )
     expect(published).toEqual(JSON.parse(JSON.stringify(structureTestSchema)))
+  })
+
+  it('is a valid JSON Schema (the action skips this check at run time)', () => {
+    const ajv = new Ajv({ strict: false })
+    expect(ajv.validateSchema(structureTestSchema)).toBe(true)
   })
 })
 

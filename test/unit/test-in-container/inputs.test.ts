@@ -25,7 +25,7 @@ describe('parseInputs', () => {
       shell: ['sh', '-e'],
       timeoutMs: 600_000,
       startupTimeoutMs: 60_000,
-      concurrency: 8,
+      concurrency: 4,
       service: false,
       logLines: 50,
       env: [],
@@ -73,9 +73,10 @@ describe('parseInputs', () => {
 
 describe('defaultConcurrency', () => {
   it.each([
-    [1, 4],
-    [2, 8],
-    [4, 16],
+    [1, 2],
+    [2, 4],
+    [4, 8],
+    [8, 16],
     [64, 16]
   ])('%i cores → %i', (cores, n) => expect(defaultConcurrency(cores)).toBe(n))
 })
