@@ -22,7 +22,8 @@ const staging = `${REGISTRY_2}/chain-${id}/app:staging`
 
 let job: Job
 let workspace: string
-const pulled: string[] = []
+/** Everything this file makes in the engine, by id or reference, removed at the end. */
+const made: string[] = []
 
 beforeAll(() => {
   workspace = mkdtempSync(path.join(os.tmpdir(), 'gantry-chain-'))
@@ -31,7 +32,7 @@ beforeAll(() => {
 })
 
 afterAll(async () => {
-  await exec('docker', ['rmi', '-f', candidate, ...pulled])
+  await exec('docker', ['rmi', '-f', candidate, ...made])
   rmSync(workspace, { recursive: true, force: true })
 })
 
@@ -56,6 +57,8 @@ describe('e2e chain: build → test → scan → promote → gate, by digest', (
         }
       })
     )
+    // The candidate tag is overwritten below, so the built image is removed by id.
+    made.push(build.outputs['image-id']!)
     expect(build.outputs.digest).toMatch(/^sha256:[a-f0-9]{64}$/)
     expect(build.outputs.image).toBe(`${REGISTRY}/chain-${id}/app@${build.outputs.digest}`)
   })
@@ -117,7 +120,7 @@ describe('e2e chain: build → test → scan → promote → gate, by digest', (
 
   it('health-gate starts the promoted digest and proves it serves the right version', async () => {
     const promoted = `${REGISTRY_2}/chain-${id}/app@${build.outputs.digest}`
-    pulled.push(promoted)
+    made.push(promoted)
     const r = ok(
       'health-gate',
       await runAction('health-gate', {
