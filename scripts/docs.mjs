@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
+import { buildSchema, schemaModule } from './schema.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BEGIN = '<!-- BEGIN GENERATED: action.yml -->'
@@ -76,6 +77,28 @@ for (const { yml, readme } of targets) {
     stale++
   } else {
     writeFileSync(readme, next)
+    console.log(`updated ${rel}`)
+  }
+}
+
+// The config schema: published JSON and the bundled module, both generated from the action.yml files.
+const schema = buildSchema(root)
+const generated = [
+  {
+    file: path.join(root, 'schemas/gantry.schema.json'),
+    text: JSON.stringify(schema, null, 2) + '\n'
+  },
+  { file: path.join(root, 'src/pipeline/schema.generated.ts'), text: schemaModule(schema) }
+]
+for (const { file, text } of generated) {
+  const rel = path.relative(root, file)
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  if (current === text) continue
+  if (check) {
+    console.log(`${rel} is stale; run npm run docs`)
+    stale++
+  } else {
+    writeFileSync(file, text)
     console.log(`updated ${rel}`)
   }
 }

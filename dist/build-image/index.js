@@ -5,23 +5,25 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8264);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9366);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 8264:
+/***/ 9366:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
+
+// UNUSED EXPORTS: BuildFailedError, execute
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
@@ -47,10 +49,13 @@ class errors_UserError extends Error {
 /** A bad or missing input: the message names the input and what it expected. */
 class errors_InputError extends errors_UserError {
     input;
+    /** The message without the input's name, for callers that name the input their own way. */
+    detail;
     constructor(input, message) {
         super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
         this.name = 'InputError';
         this.input = input;
+        this.detail = message;
     }
 }
 function isUserError(e) {
@@ -116,6 +121,36 @@ async function writeSummary(markdown) {
         return;
     }
     await lib_core/* summary */.z.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ./src/common/stage.ts
+/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
+
+
+
+
+function stepContext() {
+    return {
+        logger: coreLogger,
+        mask: s => lib_core/* setSecret */.Pq(s),
+        env: process.env,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+}
+/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
+async function report(o) {
+    for (const [name, value] of Object.entries(o.outputs))
+        lib_core/* setOutput */.uH(name, value);
+    if (o.summary)
+        await writeSummary(o.summary);
+    if (o.failure !== undefined) {
+        if (o.failureAnnotated) {
+            lib_core/* info */.pq(o.failure);
+            process.exitCode = 1;
+        }
+        else
+            throw new errors_UserError(o.failure);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/reference.ts
@@ -1170,9 +1205,30 @@ function formatBytes(n) {
 /** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
 
 
+/**
+ * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
+ * own process — the values it derived from the config file.
+ */
+let source;
+/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
+function withInputs(values, fn) {
+    const saved = source;
+    source = name => values[name] ?? '';
+    try {
+        return fn();
+    }
+    finally {
+        source = saved;
+    }
+}
+function read(name, trim) {
+    if (source)
+        return trim ? source(name).trim() : source(name);
+    return lib_core/* getInput */.V4(name, { trimWhitespace: trim });
+}
 /** The raw value of an input, trimmed; '' when not set. */
 function raw(name) {
-    return lib_core/* getInput */.V4(name, { trimWhitespace: true });
+    return read(name, true);
 }
 /** A required input: missing is an InputError that says what was expected. */
 function required(name, expected) {
@@ -1183,7 +1239,7 @@ function required(name, expected) {
 }
 /** The raw value, masked in every later log line (tokens, passwords, header values). */
 function secret(name) {
-    const v = core.getInput(name);
+    const v = read(name, false);
     if (v)
         core.setSecret(v);
     return v;
@@ -3533,9 +3589,10 @@ function getInputs(workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(), en
 
 
 
+
 /** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
-async function commitTime(workspace) {
-    const eventPath = process.env.GITHUB_EVENT_PATH;
+async function commitTime(workspace, env) {
+    const eventPath = env.GITHUB_EVENT_PATH;
     if (eventPath && (0,external_node_fs_namespaceObject.existsSync)(eventPath)) {
         try {
             const event = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(eventPath, 'utf8'));
@@ -3554,9 +3611,9 @@ async function commitTime(workspace) {
     return r?.code === 0 ? r.stdout.trim() || undefined : undefined;
 }
 /** Secret values are masked in every later log line, whatever prints them. */
-function maskSecrets(inputs) {
+function maskSecrets(inputs, ctx) {
     for (const s of inputs.secrets) {
-        const value = s.kind === 'env' ? process.env[s.source] : (0,external_node_fs_namespaceObject.readFileSync)(s.source, 'utf8').slice(0, 65_536);
+        const value = s.kind === 'env' ? ctx.env[s.source] : (0,external_node_fs_namespaceObject.readFileSync)(s.source, 'utf8').slice(0, 65_536);
         const masks = new Set([
             value,
             value?.trim(),
@@ -3564,7 +3621,7 @@ function maskSecrets(inputs) {
         ]);
         for (const m of masks)
             if (m)
-                lib_core/* setSecret */.Pq(m);
+                ctx.mask(m);
     }
 }
 function summarize(r, inputs, workspace) {
@@ -3606,95 +3663,126 @@ function summarize(r, inputs, workspace) {
         md += '\n' + r.warnings.map(w => `> ⚠️ ${w}`).join('\n') + '\n';
     return md;
 }
-async function run(logger = coreLogger) {
-    await runAction('build-image', async () => {
-        const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-        const inputs = getInputs(workspace);
-        maskSecrets(inputs);
-        const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs);
-        if (suspicious.length)
-            logger.warning(`build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`);
-        const engine = await logger.group('Detect the builder', async () => {
-            const e = await detectEngine();
-            logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`);
-            return e;
+/** A Dockerfile that failed to build, already annotated; `summary` says where and why. */
+class BuildFailedError extends errors_UserError {
+    dockerfileError;
+    summary;
+    constructor(dockerfileError, summary) {
+        super(dockerfileError.message);
+        this.dockerfileError = dockerfileError;
+        this.summary = summary;
+        this.name = 'BuildFailedError';
+    }
+}
+/**
+ * Builds (and pushes) the image. A Dockerfile that fails to build is annotated at the
+ * failing instruction and thrown as a BuildFailedError carrying the failure's summary.
+ */
+async function execute(inputs, ctx) {
+    const { logger, workspace, env } = ctx;
+    maskSecrets(inputs, ctx);
+    const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs);
+    if (suspicious.length)
+        logger.warning(`build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`);
+    const engine = await logger.group('Detect the builder', async () => {
+        const e = await detectEngine();
+        logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`);
+        return e;
+    });
+    const github = {
+        serverUrl: env.GITHUB_SERVER_URL,
+        repository: env.GITHUB_REPOSITORY,
+        sha: env.GITHUB_SHA,
+        ref: env.GITHUB_REF,
+        sourceDateEpoch: env.SOURCE_DATE_EPOCH,
+        commitTime: inputs.autoLabels ? await commitTime(workspace, env) : undefined
+    };
+    const labels = inputs.autoLabels ? mergeLabels(autoLabels(github), inputs.labels) : inputs.labels;
+    const temp = env.RUNNER_TEMP || (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8161, 23))).tmpdir();
+    const stamp = `${process.pid}-${Date.now()}`;
+    const req = {
+        context: inputs.context,
+        file: inputs.file,
+        tags: inputs.tags,
+        labels,
+        buildArgs: inputs.buildArgs,
+        secrets: inputs.secrets,
+        target: inputs.target,
+        platforms: inputs.platforms,
+        push: inputs.push,
+        // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
+        load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo,
+        pull: inputs.pull,
+        noCache: inputs.noCache,
+        network: inputs.network,
+        addHosts: inputs.addHosts,
+        provenance: inputs.provenance,
+        sbom: inputs.sbom,
+        iidFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.iid`),
+        metadataFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.json`)
+    };
+    // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+    const dockerfileText = inputs.file ? await (0,promises_namespaceObject.readFile)(inputs.file, 'utf8') : '';
+    const displayFile = inputs.file
+        ? external_node_path_default().relative(workspace, inputs.file).split((external_node_path_default()).sep).join('/')
+        : 'Dockerfile';
+    let result;
+    try {
+        result = await build(engine, req, dockerfileText, displayFile, {
+            docker: defaultClientFactory(engine.client, {}),
+            logger
         });
-        const ctx = {
-            serverUrl: process.env.GITHUB_SERVER_URL,
-            repository: process.env.GITHUB_REPOSITORY,
-            sha: process.env.GITHUB_SHA,
-            ref: process.env.GITHUB_REF,
-            sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
-            commitTime: inputs.autoLabels ? await commitTime(workspace) : undefined
-        };
-        const labels = inputs.autoLabels ? mergeLabels(autoLabels(ctx), inputs.labels) : inputs.labels;
-        const temp = process.env.RUNNER_TEMP ?? (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8161, 23))).tmpdir();
-        const stamp = `${process.pid}-${Date.now()}`;
-        const req = {
-            context: inputs.context,
-            file: inputs.file,
-            tags: inputs.tags,
-            labels,
-            buildArgs: inputs.buildArgs,
-            secrets: inputs.secrets,
-            target: inputs.target,
-            platforms: inputs.platforms,
-            push: inputs.push,
-            // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
-            load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
-            cacheFrom: inputs.cacheFrom,
-            cacheTo: inputs.cacheTo,
-            pull: inputs.pull,
-            noCache: inputs.noCache,
-            network: inputs.network,
-            addHosts: inputs.addHosts,
-            provenance: inputs.provenance,
-            sbom: inputs.sbom,
-            iidFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.iid`),
-            metadataFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.json`)
-        };
-        // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
-        const dockerfileText = inputs.file ? await (0,promises_namespaceObject.readFile)(inputs.file, 'utf8') : '';
-        const displayFile = inputs.file
-            ? external_node_path_default().relative(workspace, inputs.file).split((external_node_path_default()).sep).join('/')
-            : 'Dockerfile';
-        let result;
-        try {
-            result = await build(engine, req, dockerfileText, displayFile, {
-                docker: defaultClientFactory(engine.client, {}),
-                logger
+    }
+    catch (e) {
+        if (e instanceof DockerfileError) {
+            const loc = e.location;
+            const body = [
+                `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
+                ...loc.output
+            ].join('\n');
+            logger.error(body, {
+                title: 'Image build failed',
+                file: inputs.file && loc.line ? displayFile : undefined,
+                startLine: loc.line
             });
+            const summary = heading('build-image failed') +
+                table(['', ''], [
+                    ['Engine path', ENGINE_LABEL[engine.path]],
+                    ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
+                    ['Instruction', code(loc.instruction ?? '')]
+                ]) +
+                `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`;
+            throw new BuildFailedError(e, summary);
+        }
+        throw e;
+    }
+    logger.info(`Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`);
+    return {
+        outputs: {
+            [OUTPUT.imageId]: result.imageId,
+            [OUTPUT.digest]: result.digest,
+            [OUTPUT.image]: result.image,
+            [OUTPUT.tags]: result.tags.join('\n'),
+            [OUTPUT.engine]: result.engine.path,
+            [OUTPUT.metadata]: metadataJson(result, req)
+        },
+        summary: summarize(result, inputs, workspace),
+        result
+    };
+}
+async function run() {
+    await runAction('build-image', async () => {
+        const ctx = stepContext();
+        try {
+            await report(await execute(getInputs(ctx.workspace), ctx));
         }
         catch (e) {
-            if (e instanceof DockerfileError) {
-                const loc = e.location;
-                const body = [
-                    `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
-                    ...loc.output
-                ].join('\n');
-                logger.error(body, {
-                    title: 'Image build failed',
-                    file: inputs.file && loc.line ? displayFile : undefined,
-                    startLine: loc.line
-                });
-                await writeSummary(heading('build-image failed') +
-                    table(['', ''], [
-                        ['Engine path', ENGINE_LABEL[engine.path]],
-                        ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
-                        ['Instruction', code(loc.instruction ?? '')]
-                    ]) +
-                    `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`);
-            }
+            if (e instanceof BuildFailedError)
+                await writeSummary(e.summary);
             throw e;
         }
-        lib_core/* setOutput */.uH(OUTPUT.imageId, result.imageId);
-        lib_core/* setOutput */.uH(OUTPUT.digest, result.digest);
-        lib_core/* setOutput */.uH(OUTPUT.image, result.image);
-        lib_core/* setOutput */.uH(OUTPUT.tags, result.tags.join('\n'));
-        lib_core/* setOutput */.uH(OUTPUT.engine, result.engine.path);
-        lib_core/* setOutput */.uH(OUTPUT.metadata, metadataJson(result, req));
-        logger.info(`Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`);
-        await writeSummary(summarize(result, inputs, workspace));
     });
 }
 

@@ -39024,23 +39024,25 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2618);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7745);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2618:
+/***/ 7745:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
+
+// UNUSED EXPORTS: execute, summaryLine
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
 var lib_core = __nccwpck_require__(5658);
@@ -39059,10 +39061,13 @@ class UserError extends Error {
 /** A bad or missing input: the message names the input and what it expected. */
 class errors_InputError extends UserError {
     input;
+    /** The message without the input's name, for callers that name the input their own way. */
+    detail;
     constructor(input, message) {
         super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
         this.name = 'InputError';
         this.input = input;
+        this.detail = message;
     }
 }
 function isUserError(e) {
@@ -39128,6 +39133,36 @@ async function writeSummary(markdown) {
         return;
     }
     await lib_core/* summary */.z.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ./src/common/stage.ts
+/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
+
+
+
+
+function stepContext() {
+    return {
+        logger: coreLogger,
+        mask: s => lib_core/* setSecret */.Pq(s),
+        env: process.env,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+}
+/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
+async function report(o) {
+    for (const [name, value] of Object.entries(o.outputs))
+        lib_core/* setOutput */.uH(name, value);
+    if (o.summary)
+        await writeSummary(o.summary);
+    if (o.failure !== undefined) {
+        if (o.failureAnnotated) {
+            lib_core/* info */.pq(o.failure);
+            process.exitCode = 1;
+        }
+        else
+            throw new UserError(o.failure);
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -42803,9 +42838,30 @@ function attemptLine(a) {
 /** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
 
 
+/**
+ * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
+ * own process — the values it derived from the config file.
+ */
+let source;
+/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
+function withInputs(values, fn) {
+    const saved = source;
+    source = name => values[name] ?? '';
+    try {
+        return fn();
+    }
+    finally {
+        source = saved;
+    }
+}
+function read(name, trim) {
+    if (source)
+        return trim ? source(name).trim() : source(name);
+    return lib_core/* getInput */.V4(name, { trimWhitespace: trim });
+}
 /** The raw value of an input, trimmed; '' when not set. */
 function raw(name) {
-    return lib_core/* getInput */.V4(name, { trimWhitespace: true });
+    return read(name, true);
 }
 /** A required input: missing is an InputError that says what was expected. */
 function required(name, expected) {
@@ -42816,7 +42872,7 @@ function required(name, expected) {
 }
 /** The raw value, masked in every later log line (tokens, passwords, header values). */
 function secret(name) {
-    const v = core.getInput(name);
+    const v = read(name, false);
     if (v)
         core.setSecret(v);
     return v;
@@ -45472,40 +45528,49 @@ function renderSummary(r, secrets) {
 
 
 
-
-
+/** Probes (and load-tests) the target; an unhealthy result is the outcome's `failure`. */
+async function execute(inputs, ctx) {
+    const result = await runGate(inputs, { docker: new DockerCli(), logger: ctx.logger });
+    const summary = renderSummary(result, headerSecrets(inputs.headers));
+    if (result.healthy)
+        ctx.logger.info(summaryLine(result, inputs));
+    return {
+        outputs: outputsOf(result),
+        summary,
+        failure: result.healthy ? undefined : `health-gate: not healthy: ${result.reason ?? 'unknown'}`,
+        result
+    };
+}
 async function run() {
     await runAction('health-gate', async () => {
-        const inputs = getInputs();
-        const result = await runGate(inputs, { docker: new DockerCli(), logger: coreLogger });
-        setOutputs(result);
-        await writeSummary(renderSummary(result, headerSecrets(inputs.headers)));
-        if (!result.healthy)
-            throw new UserError(`health-gate: not healthy: ${result.reason ?? 'unknown'}`);
-        lib_core/* info */.pq(summaryLine(result, inputs));
+        await report(await execute(getInputs(), stepContext()));
     });
 }
-function setOutputs(r) {
+function outputsOf(r) {
     const p = r.probe;
-    lib_core/* setOutput */.uH(Output.healthy, String(r.healthy));
-    lib_core/* setOutput */.uH(Output.attempts, String(p?.attempts.length ?? 0));
-    lib_core/* setOutput */.uH(Output.timeToHealthy, p?.timeToHealthyMs !== undefined ? String(Math.round(p.timeToHealthyMs)) : '');
-    lib_core/* setOutput */.uH(Output.lastStatus, r.lastStatus !== undefined ? String(r.lastStatus) : '');
+    const out = {
+        [Output.healthy]: String(r.healthy),
+        [Output.attempts]: String(p?.attempts.length ?? 0),
+        [Output.timeToHealthy]: p?.timeToHealthyMs !== undefined ? String(Math.round(p.timeToHealthyMs)) : '',
+        [Output.lastStatus]: r.lastStatus !== undefined ? String(r.lastStatus) : ''
+    };
     if (r.load) {
-        lib_core/* setOutput */.uH(Output.errorRate, r.load.errorRate.toFixed(4));
-        lib_core/* setOutput */.uH(Output.p50, String(Math.round(r.load.p50)));
-        lib_core/* setOutput */.uH(Output.p95, String(Math.round(r.load.p95)));
-        lib_core/* setOutput */.uH(Output.rps, r.load.rps.toFixed(1));
+        out[Output.errorRate] = r.load.errorRate.toFixed(4);
+        out[Output.p50] = String(Math.round(r.load.p50));
+        out[Output.p95] = String(Math.round(r.load.p95));
+        out[Output.rps] = r.load.rps.toFixed(1);
     }
     else if (p && p.attempts.length) {
         // Without a load window the figures describe the probe's own attempts.
         const lat = p.attempts.map(a => a.latencyMs).sort((a, b) => a - b);
-        lib_core/* setOutput */.uH(Output.errorRate, (p.attempts.filter(a => !a.ok).length / p.attempts.length).toFixed(4));
-        lib_core/* setOutput */.uH(Output.p50, String(Math.round(percentile(lat, 50))));
-        lib_core/* setOutput */.uH(Output.p95, String(Math.round(percentile(lat, 95))));
-        lib_core/* setOutput */.uH(Output.rps, '');
+        out[Output.errorRate] = (p.attempts.filter(a => !a.ok).length / p.attempts.length).toFixed(4);
+        out[Output.p50] = String(Math.round(percentile(lat, 50)));
+        out[Output.p95] = String(Math.round(percentile(lat, 95)));
+        out[Output.rps] = '';
     }
+    return out;
 }
+/** One line on a healthy result, for the log and the pipeline's summary. */
 function summaryLine(r, inputs) {
     const p = r.probe;
     const load = r.load

@@ -5,7 +5,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7729);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9296);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -14,7 +14,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7729:
+/***/ 9296:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23,7 +23,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: clientFor, setOutputs
+// UNUSED EXPORTS: clientFor, execute, outputsOf, previousDigest
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 14 modules
 var core = __nccwpck_require__(2462);
@@ -42,10 +42,13 @@ class UserError extends Error {
 /** A bad or missing input: the message names the input and what it expected. */
 class errors_InputError extends UserError {
     input;
+    /** The message without the input's name, for callers that name the input their own way. */
+    detail;
     constructor(input, message) {
         super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
         this.name = 'InputError';
         this.input = input;
+        this.detail = message;
     }
 }
 function isUserError(e) {
@@ -113,153 +116,34 @@ async function writeSummary(markdown) {
     await core/* summary */.z.addRaw(markdown, true).write();
 }
 
-;// CONCATENATED MODULE: ./src/lib/reference.ts
-/**
- * Image references, parsed and validated by one parser (the grammar of
- * distribution/reference): `[registry/]path[:tag][@algo:hex]`.
- */
+;// CONCATENATED MODULE: ./src/common/stage.ts
+/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
 
-const DOCKER_HUB = 'docker.io';
-const DOCKER_HUB_API = 'registry-1.docker.io';
-const ALNUM = '[a-z0-9]+';
-const SEPARATOR = '(?:[._]|__|[-]+)';
-const PATH_COMPONENT = new RegExp(`^${ALNUM}(?:${SEPARATOR}${ALNUM})*$`);
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST_ALGOS = {
-    sha256: /^[a-f0-9]{64}$/,
-    sha384: /^[a-f0-9]{96}$/,
-    sha512: /^[a-f0-9]{128}$/
-};
-/** Why a string is not an image reference; undefined when it is one. */
-function invalid(ref) {
-    if (ref.trim() !== ref || ref === '')
-        return { reason: 'it is empty or has surrounding spaces' };
-    if (/\s/.test(ref))
-        return { reason: 'it contains whitespace' };
-    let rest = ref;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        const colon = digest.indexOf(':');
-        const algo = colon > 0 ? digest.slice(0, colon) : '';
-        const hex = digest.slice(colon + 1);
-        const pattern = DIGEST_ALGOS[algo];
-        if (!pattern)
-            return {
-                reason: `its digest ${JSON.stringify(digest)} is not of the form sha256:<64 hex digits>`
-            };
-        if (!pattern.test(hex)) {
-            return {
-                reason: `its digest must be ${algo}: followed by ${pattern.source.match(/\{(\d+)\}/)[1]} lowercase hex digits`
-            };
+
+
+
+function stepContext() {
+    return {
+        logger: coreLogger,
+        mask: s => core/* setSecret */.Pq(s),
+        env: process.env,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+}
+/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
+async function report(o) {
+    for (const [name, value] of Object.entries(o.outputs))
+        core/* setOutput */.uH(name, value);
+    if (o.summary)
+        await writeSummary(o.summary);
+    if (o.failure !== undefined) {
+        if (o.failureAnnotated) {
+            core/* info */.pq(o.failure);
+            process.exitCode = 1;
         }
+        else
+            throw new UserError(o.failure);
     }
-    let tag;
-    const lastSlash = rest.lastIndexOf('/');
-    const tagColon = rest.indexOf(':', lastSlash + 1);
-    if (tagColon >= 0) {
-        tag = rest.slice(tagColon + 1);
-        rest = rest.slice(0, tagColon);
-        if (!TAG.test(tag)) {
-            return {
-                reason: `its tag ${JSON.stringify(tag)} must be 1-128 characters of letters, digits, _ . - and not start with . or -`
-            };
-        }
-    }
-    if (rest === '')
-        return { reason: 'it has no repository name' };
-    if (rest.length > 255)
-        return { reason: 'its name is longer than 255 characters' };
-    const parts = rest.split('/');
-    let registry = DOCKER_HUB;
-    const first = parts[0];
-    if (parts.length > 1 &&
-        (first.includes('.') ||
-            first.includes(':') ||
-            first === 'localhost' ||
-            /[A-Z]/.test(first) ||
-            first.startsWith('['))) {
-        if (!DOMAIN.test(first))
-            return { reason: `its registry ${JSON.stringify(first)} is not a valid host[:port]` };
-        registry = first;
-        parts.shift();
-    }
-    for (const c of parts) {
-        if (c === '')
-            return { reason: 'its repository has an empty path component (// or a trailing /)' };
-        if (/[A-Z]/.test(c))
-            return { reason: `its repository name must be lowercase (got ${JSON.stringify(c)})` };
-        if (!PATH_COMPONENT.test(c)) {
-            return {
-                reason: `its repository component ${JSON.stringify(c)} must be lowercase letters and digits, separated by . _ __ or -`
-            };
-        }
-    }
-    let repository = parts.join('/');
-    if (registry === DOCKER_HUB && parts.length === 1)
-        repository = `library/${repository}`;
-    return { parsed: { registry, repository, tag, digest } };
-}
-/** Parses a reference or throws an InputError naming `input`. */
-function parseReference(input, ref) {
-    const r = invalid(ref);
-    if ('reason' in r) {
-        throw new errors_InputError(input, `expected an image reference such as registry.example.com/team/app:1.0 or app@sha256:<digest>; ${JSON.stringify(ref)} is not one: ${r.reason}`);
-    }
-    return r.parsed;
-}
-/** True when `ref` is a valid image reference. */
-function isReference(ref) {
-    return 'parsed' in invalid(ref);
-}
-/** A reference that must carry a digest (what every later stage is handed). */
-function parsePinnedReference(input, ref) {
-    const r = parseReference(input, ref);
-    if (!r.digest)
-        throw new InputError(input, `expected a reference pinned by digest (name@sha256:…), got ${JSON.stringify(ref)}`);
-    return r;
-}
-/** `registry/repository` as the user writes it, without `docker.io/library/` noise. */
-function repositoryName(r) {
-    if (r.registry === DOCKER_HUB) {
-        return r.repository.startsWith('library/')
-            ? r.repository.slice('library/'.length)
-            : r.repository;
-    }
-    return `${r.registry}/${r.repository}`;
-}
-/** The canonical string form: `registry/repo[:tag][@digest]`. */
-function formatReference(r) {
-    let s = repositoryName(r);
-    if (r.tag)
-        s += `:${r.tag}`;
-    if (r.digest)
-        s += `@${r.digest}`;
-    return s;
-}
-/** `repo@digest`: the immutable form handed from stage to stage. */
-function pinned(r, digest) {
-    return `${repositoryName(r)}@${digest}`;
-}
-/** The host to call for the registry API (docker.io is served from registry-1.docker.io). */
-function apiHost(r) {
-    return r.registry === DOCKER_HUB ? DOCKER_HUB_API : r.registry;
-}
-/** Whether a digest string is well formed (sha256/384/512). */
-function isDigest(d) {
-    const i = d.indexOf(':');
-    const p = DIGEST_ALGOS[d.slice(0, i)];
-    return !!p && p.test(d.slice(i + 1));
-}
-/** A digest input on its own (`sha256:…`). */
-function parseDigest(input, d) {
-    if (!isDigest(d))
-        throw new errors_InputError(input, `expected a digest such as sha256:<64 lowercase hex digits>, got ${JSON.stringify(d)}`);
-    return d;
 }
 
 ;// CONCATENATED MODULE: ./src/lib/registry/errors.ts
@@ -1848,13 +1732,261 @@ function staticResolver(entries) {
 
 
 
+;// CONCATENATED MODULE: ./src/lib/records.ts
+
+const PROMOTION_RECORD_TYPE = 'application/vnd.gantry.promotion.v1+json';
+const EMPTY = Buffer.from('{}');
+/** The run that is promoting, from the runner's environment (nothing when outside a runner). */
+function runOf(env) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const run = {
+        repository: env.GITHUB_REPOSITORY || undefined,
+        runId: env.GITHUB_RUN_ID || undefined,
+        sha: env.GITHUB_SHA || undefined,
+        actor: env.GITHUB_ACTOR || undefined,
+        url: env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+            ? `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+            : undefined
+    };
+    return Object.values(run).some(v => v !== undefined) ? run : undefined;
+}
+/** Pushes `record` into `repo` as a referrer of its digest; returns the record's manifest digest. */
+async function pushRecord(repo, record) {
+    const head = await repo.headManifest(record.digest);
+    if (!head)
+        throw new NotFoundError(`${repo}@${record.digest} is not there to record`);
+    const body = Buffer.from(JSON.stringify(record, null, 2) + '\n');
+    const [emptyDigest, layerDigest] = await Promise.all([repo.pushBlob(EMPTY), repo.pushBlob(body)]);
+    const annotations = {
+        'org.opencontainers.image.created': record.promotedAt,
+        'dev.gantry.environment': record.environment
+    };
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: MEDIA.ociManifest,
+        artifactType: PROMOTION_RECORD_TYPE,
+        config: { mediaType: MEDIA.ociEmpty, digest: emptyDigest, size: EMPTY.length },
+        layers: [{ mediaType: PROMOTION_RECORD_TYPE, digest: layerDigest, size: body.length }],
+        subject: { mediaType: head.mediaType, digest: head.digest, size: head.size },
+        annotations
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const put = await repo.putManifest(digestOf(bytes), bytes, MEDIA.ociManifest);
+    if (!put.subjectIndexed) {
+        const d = {
+            mediaType: MEDIA.ociManifest,
+            digest: put.digest,
+            size: bytes.length,
+            artifactType: PROMOTION_RECORD_TYPE,
+            annotations
+        };
+        await repo.addFallbackReferrers(record.digest, [d]);
+    }
+    return put.digest;
+}
+/** Every promotion record attached to `digest` in `repo`, oldest first; unreadable ones are skipped with a debug line. */
+async function readRecords(repo, digest, logger) {
+    const { descriptors } = await repo.referrers(digest);
+    const mine = descriptors.filter(d => d.artifactType === PROMOTION_RECORD_TYPE || d.artifactType === undefined);
+    const records = await Promise.all(mine.map(async (d) => {
+        try {
+            const m = await repo.getManifest(d.digest);
+            const json = m.json;
+            if (json.artifactType !== PROMOTION_RECORD_TYPE)
+                return undefined;
+            const layer = json.layers?.find(l => l.mediaType === PROMOTION_RECORD_TYPE);
+            if (!layer)
+                return undefined;
+            const r = JSON.parse((await repo.getBlob(layer.digest)).toString('utf8'));
+            return r.digest === digest && typeof r.environment === 'string' ? r : undefined;
+        }
+        catch (e) {
+            logger?.debug(`skipping referrer ${d.digest} of ${repo}@${digest}: ${String(e)}`);
+            return undefined;
+        }
+    }));
+    return records
+        .filter((r) => r !== undefined)
+        .sort((a, b) => a.promotedAt.localeCompare(b.promotedAt));
+}
+
+;// CONCATENATED MODULE: ./src/lib/reference.ts
+/**
+ * Image references, parsed and validated by one parser (the grammar of
+ * distribution/reference): `[registry/]path[:tag][@algo:hex]`.
+ */
+
+const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API = 'registry-1.docker.io';
+const ALNUM = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|[-]+)';
+const PATH_COMPONENT = new RegExp(`^${ALNUM}(?:${SEPARATOR}${ALNUM})*$`);
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST_ALGOS = {
+    sha256: /^[a-f0-9]{64}$/,
+    sha384: /^[a-f0-9]{96}$/,
+    sha512: /^[a-f0-9]{128}$/
+};
+/** Why a string is not an image reference; undefined when it is one. */
+function invalid(ref) {
+    if (ref.trim() !== ref || ref === '')
+        return { reason: 'it is empty or has surrounding spaces' };
+    if (/\s/.test(ref))
+        return { reason: 'it contains whitespace' };
+    let rest = ref;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        const colon = digest.indexOf(':');
+        const algo = colon > 0 ? digest.slice(0, colon) : '';
+        const hex = digest.slice(colon + 1);
+        const pattern = DIGEST_ALGOS[algo];
+        if (!pattern)
+            return {
+                reason: `its digest ${JSON.stringify(digest)} is not of the form sha256:<64 hex digits>`
+            };
+        if (!pattern.test(hex)) {
+            return {
+                reason: `its digest must be ${algo}: followed by ${pattern.source.match(/\{(\d+)\}/)[1]} lowercase hex digits`
+            };
+        }
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const tagColon = rest.indexOf(':', lastSlash + 1);
+    if (tagColon >= 0) {
+        tag = rest.slice(tagColon + 1);
+        rest = rest.slice(0, tagColon);
+        if (!TAG.test(tag)) {
+            return {
+                reason: `its tag ${JSON.stringify(tag)} must be 1-128 characters of letters, digits, _ . - and not start with . or -`
+            };
+        }
+    }
+    if (rest === '')
+        return { reason: 'it has no repository name' };
+    if (rest.length > 255)
+        return { reason: 'its name is longer than 255 characters' };
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0];
+    if (parts.length > 1 &&
+        (first.includes('.') ||
+            first.includes(':') ||
+            first === 'localhost' ||
+            /[A-Z]/.test(first) ||
+            first.startsWith('['))) {
+        if (!DOMAIN.test(first))
+            return { reason: `its registry ${JSON.stringify(first)} is not a valid host[:port]` };
+        registry = first;
+        parts.shift();
+    }
+    for (const c of parts) {
+        if (c === '')
+            return { reason: 'its repository has an empty path component (// or a trailing /)' };
+        if (/[A-Z]/.test(c))
+            return { reason: `its repository name must be lowercase (got ${JSON.stringify(c)})` };
+        if (!PATH_COMPONENT.test(c)) {
+            return {
+                reason: `its repository component ${JSON.stringify(c)} must be lowercase letters and digits, separated by . _ __ or -`
+            };
+        }
+    }
+    let repository = parts.join('/');
+    if (registry === DOCKER_HUB && parts.length === 1)
+        repository = `library/${repository}`;
+    return { parsed: { registry, repository, tag, digest } };
+}
+/** Parses a reference or throws an InputError naming `input`. */
+function parseReference(input, ref) {
+    const r = invalid(ref);
+    if ('reason' in r) {
+        throw new errors_InputError(input, `expected an image reference such as registry.example.com/team/app:1.0 or app@sha256:<digest>; ${JSON.stringify(ref)} is not one: ${r.reason}`);
+    }
+    return r.parsed;
+}
+/** True when `ref` is a valid image reference. */
+function isReference(ref) {
+    return 'parsed' in invalid(ref);
+}
+/** A reference that must carry a digest (what every later stage is handed). */
+function parsePinnedReference(input, ref) {
+    const r = parseReference(input, ref);
+    if (!r.digest)
+        throw new InputError(input, `expected a reference pinned by digest (name@sha256:…), got ${JSON.stringify(ref)}`);
+    return r;
+}
+/** `registry/repository` as the user writes it, without `docker.io/library/` noise. */
+function repositoryName(r) {
+    if (r.registry === DOCKER_HUB) {
+        return r.repository.startsWith('library/')
+            ? r.repository.slice('library/'.length)
+            : r.repository;
+    }
+    return `${r.registry}/${r.repository}`;
+}
+/** The canonical string form: `registry/repo[:tag][@digest]`. */
+function formatReference(r) {
+    let s = repositoryName(r);
+    if (r.tag)
+        s += `:${r.tag}`;
+    if (r.digest)
+        s += `@${r.digest}`;
+    return s;
+}
+/** `repo@digest`: the immutable form handed from stage to stage. */
+function pinned(r, digest) {
+    return `${repositoryName(r)}@${digest}`;
+}
+/** The host to call for the registry API (docker.io is served from registry-1.docker.io). */
+function apiHost(r) {
+    return r.registry === DOCKER_HUB ? DOCKER_HUB_API : r.registry;
+}
+/** Whether a digest string is well formed (sha256/384/512). */
+function isDigest(d) {
+    const i = d.indexOf(':');
+    const p = DIGEST_ALGOS[d.slice(0, i)];
+    return !!p && p.test(d.slice(i + 1));
+}
+/** A digest input on its own (`sha256:…`). */
+function parseDigest(input, d) {
+    if (!isDigest(d))
+        throw new errors_InputError(input, `expected a digest such as sha256:<64 lowercase hex digits>, got ${JSON.stringify(d)}`);
+    return d;
+}
+
 ;// CONCATENATED MODULE: ./src/common/inputs.ts
 /** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
 
 
+/**
+ * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
+ * own process — the values it derived from the config file.
+ */
+let source;
+/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
+function withInputs(values, fn) {
+    const saved = source;
+    source = name => values[name] ?? '';
+    try {
+        return fn();
+    }
+    finally {
+        source = saved;
+    }
+}
+function read(name, trim) {
+    if (source)
+        return trim ? source(name).trim() : source(name);
+    return core/* getInput */.V4(name, { trimWhitespace: trim });
+}
 /** The raw value of an input, trimmed; '' when not set. */
 function raw(name) {
-    return core/* getInput */.V4(name, { trimWhitespace: true });
+    return read(name, true);
 }
 /** A required input: missing is an InputError that says what was expected. */
 function required(name, expected) {
@@ -1865,7 +1997,7 @@ function required(name, expected) {
 }
 /** The raw value, masked in every later log line (tokens, passwords, header values). */
 function secret(name) {
-    const v = core/* getInput */.V4(name);
+    const v = read(name, false);
     if (v)
         core/* setSecret */.Pq(v);
     return v;
@@ -4128,7 +4260,9 @@ const INPUT = {
     retries: 'retries',
     environment: 'environment',
     environmentUrl: 'environment-url',
-    githubToken: 'github-token'
+    githubToken: 'github-token',
+    record: 'record',
+    gatePassed: 'gate-passed'
 };
 const OUTPUT = {
     digest: 'digest',
@@ -4193,6 +4327,16 @@ function parseInputs(r) {
     if (!!sourceUsername !== !!sourcePassword)
         throw new errors_InputError(sourceUsername ? INPUT.sourcePassword : INPUT.sourceUsername, `is required when \`${sourceUsername ? INPUT.sourceUsername : INPUT.sourcePassword}\` is set`);
     const environment = r.get(INPUT.environment);
+    const gatePassed = r.get(INPUT.gatePassed);
+    if (gatePassed && !environment)
+        throw new errors_InputError(INPUT.gatePassed, 'needs `environment`: it is written in the promotion record of that environment');
+    const envName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+    for (const [input, v] of [
+        [INPUT.environment, environment],
+        [INPUT.gatePassed, gatePassed]
+    ])
+        if (v && !envName.test(v))
+            throw new errors_InputError(input, 'expected an environment name (letters, digits, `.`, `_`, `-`)');
     return {
         source,
         destinations,
@@ -4213,7 +4357,9 @@ function parseInputs(r) {
         retries: parseInteger(INPUT.retries, r.get(INPUT.retries), 5, { min: 0, max: 20 }),
         environment,
         environmentUrl: r.get(INPUT.environmentUrl),
-        githubToken: environment ? r.secret(INPUT.githubToken) : ''
+        githubToken: environment ? r.secret(INPUT.githubToken) : '',
+        record: parseBoolean(INPUT.record, r.get(INPUT.record), true),
+        gatePassed
     };
 }
 function getInputs() {
@@ -4674,6 +4820,7 @@ function summarize(r, source, deploymentId) {
 
 
 
+
 /** The registry client for the inputs: explicit credentials, then the Docker config. */
 function clientFor(inputs, logger, mask) {
     const explicit = {};
@@ -4695,54 +4842,100 @@ function clientFor(inputs, logger, mask) {
         userAgent: 'gantry-promote'
     });
 }
-function setOutputs(r) {
-    core/* setOutput */.uH(OUTPUT.digest, r.digest);
-    core/* setOutput */.uH(OUTPUT.sourceDigest, r.sourceDigest);
-    core/* setOutput */.uH(OUTPUT.destinations, r.destinations.map(d => d.pinned).join('\n'));
-    core/* setOutput */.uH(OUTPUT.previousDigest, r.mode === 'rollback'
-        ? (r.destinations.find(d => d.before)?.before ?? '')
-        : (r.destinations.find(d => d.before && d.before !== d.after)?.before ?? ''));
-    core/* setOutput */.uH(OUTPUT.platforms, r.platforms.join(','));
-    core/* setOutput */.uH(OUTPUT.bytesCopied, String(r.stats.bytesCopied));
-    core/* setOutput */.uH(OUTPUT.bytesMounted, String(r.stats.bytesMounted));
+/** The outputs of a promotion (deployment-id is added by execute). */
+function outputsOf(r) {
+    return {
+        [OUTPUT.digest]: r.digest,
+        [OUTPUT.sourceDigest]: r.sourceDigest,
+        [OUTPUT.destinations]: r.destinations.map(d => d.pinned).join('\n'),
+        [OUTPUT.previousDigest]: previousDigest(r),
+        [OUTPUT.platforms]: r.platforms.join(','),
+        [OUTPUT.bytesCopied]: String(r.stats.bytesCopied),
+        [OUTPUT.bytesMounted]: String(r.stats.bytesMounted)
+    };
 }
-async function run(logger = coreLogger) {
-    await runAction('promote', async () => {
-        const inputs = getInputs();
-        const client = clientFor(inputs, logger, s => core/* setSecret */.Pq(s));
-        let deployment;
-        const wantDeployment = !!inputs.environment && !!inputs.githubToken;
-        if (inputs.environment && !inputs.githubToken)
-            logger.warning('`environment` is set but `github-token` is empty: no GitHub deployment is recorded');
-        let result;
+function previousDigest(r) {
+    return r.mode === 'rollback'
+        ? (r.destinations.find(d => d.before)?.before ?? '')
+        : (r.destinations.find(d => d.before && d.before !== d.after)?.before ?? '');
+}
+/** Pushes a promotion record to each destination repository; a failure is a warning (the tags already moved). */
+async function recordPromotion(client, inputs, r, ctx) {
+    const repos = new Map();
+    for (const d of inputs.destinations)
+        repos.set(`${d.registry}/${d.repository}`, d);
+    const record = {
+        environment: inputs.environment,
+        digest: r.digest,
+        destinations: inputs.destinations.map(formatReference),
+        source: formatReference(inputs.source),
+        promotedAt: new Date().toISOString(),
+        previousDigest: previousDigest(r) || undefined,
+        gatePassed: inputs.gatePassed || undefined,
+        rollback: r.mode === 'rollback' || undefined,
+        run: runOf(ctx.env)
+    };
+    let pushed = 0;
+    await Promise.all([...repos.values()].map(async (d) => {
+        const repo = client.repository(d.registry, d.repository, { push: true });
         try {
-            result = await promote(client, inputs, logger, {
-                beforeWrite: async (digest) => {
-                    if (!wantDeployment)
-                        return;
-                    const { startDeployment } = await __nccwpck_require__.e(/* import() */ 204).then(__nccwpck_require__.bind(__nccwpck_require__, 2204));
-                    deployment = await startDeployment({
-                        token: inputs.githubToken,
-                        environment: inputs.environment,
-                        environmentUrl: inputs.environmentUrl || undefined,
-                        digest,
-                        source: formatReference(inputs.source),
-                        destinations: inputs.destinations.map(formatReference),
-                        rollback: inputs.rollback
-                    }, logger);
-                    core/* setOutput */.uH(OUTPUT.deploymentId, String(deployment.id));
-                }
-            });
+            const digest = await pushRecord(repo, record);
+            ctx.logger.info(`Promotion record for ${inputs.environment} pushed to ${repo}@${digest}`);
+            pushed++;
         }
         catch (e) {
-            await deployment?.finish('failure', 'promotion failed').catch(() => undefined);
-            throw e;
+            ctx.logger.warning(`The promotion record for ${inputs.environment} could not be pushed to ${repo}: ${errorMessage(e)} (the tags did move; the drift report will flag this digest)`);
         }
-        await deployment?.finish('success', `${result.destinations.length} tag(s) at ${result.digest}`);
-        setOutputs(result);
-        if (!deployment)
-            core/* setOutput */.uH(OUTPUT.deploymentId, '');
-        await writeSummary(summarize(result, formatReference(inputs.source), deployment?.id));
+    }));
+    return pushed;
+}
+/** Promotes (or rolls back), records the promotion and the GitHub deployment. */
+async function execute(inputs, ctx) {
+    const { logger } = ctx;
+    const client = clientFor(inputs, logger, ctx.mask);
+    let deployment;
+    const wantDeployment = !!inputs.environment && !!inputs.githubToken;
+    let result;
+    try {
+        result = await promote(client, inputs, logger, {
+            beforeWrite: async (digest) => {
+                if (!wantDeployment)
+                    return;
+                const { startDeployment } = await __nccwpck_require__.e(/* import() */ 204).then(__nccwpck_require__.bind(__nccwpck_require__, 2204));
+                deployment = await startDeployment({
+                    token: inputs.githubToken,
+                    environment: inputs.environment,
+                    environmentUrl: inputs.environmentUrl || undefined,
+                    digest,
+                    source: formatReference(inputs.source),
+                    destinations: inputs.destinations.map(formatReference),
+                    rollback: inputs.rollback
+                }, logger);
+            }
+        });
+    }
+    catch (e) {
+        await deployment?.finish('failure', 'promotion failed').catch(() => undefined);
+        throw e;
+    }
+    await deployment?.finish('success', `${result.destinations.length} tag(s) at ${result.digest}`);
+    const recorded = inputs.environment && inputs.record ? await recordPromotion(client, inputs, result, ctx) : 0;
+    return {
+        outputs: {
+            ...outputsOf(result),
+            [OUTPUT.deploymentId]: deployment ? String(deployment.id) : ''
+        },
+        summary: summarize(result, formatReference(inputs.source), deployment?.id),
+        result: { ...result, deploymentId: deployment?.id, recorded }
+    };
+}
+async function run() {
+    await runAction('promote', async () => {
+        const inputs = getInputs();
+        const ctx = stepContext();
+        if (inputs.environment && !inputs.githubToken)
+            ctx.logger.info('`github-token` is empty: no GitHub deployment is recorded');
+        await report(await execute(inputs, ctx));
     });
 }
 

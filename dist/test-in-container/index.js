@@ -8858,7 +8858,7 @@ function trailingBytesSeen(data) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3070);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1988);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -8867,7 +8867,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3070:
+/***/ 1988:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8876,7 +8876,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: State, reportPath
+// UNUSED EXPORTS: State, execute, reportPath
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
@@ -8903,10 +8903,13 @@ class UserError extends Error {
 /** A bad or missing input: the message names the input and what it expected. */
 class errors_InputError extends UserError {
     input;
+    /** The message without the input's name, for callers that name the input their own way. */
+    detail;
     constructor(input, message) {
         super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
         this.name = 'InputError';
         this.input = input;
+        this.detail = message;
     }
 }
 function isUserError(e) {
@@ -8972,6 +8975,36 @@ async function writeSummary(markdown) {
         return;
     }
     await lib_core/* summary */.z.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ./src/common/stage.ts
+/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
+
+
+
+
+function stepContext() {
+    return {
+        logger: coreLogger,
+        mask: s => lib_core/* setSecret */.Pq(s),
+        env: process.env,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+}
+/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
+async function report(o) {
+    for (const [name, value] of Object.entries(o.outputs))
+        lib_core/* setOutput */.uH(name, value);
+    if (o.summary)
+        await writeSummary(o.summary);
+    if (o.failure !== undefined) {
+        if (o.failureAnnotated) {
+            lib_core/* info */.pq(o.failure);
+            process.exitCode = 1;
+        }
+        else
+            throw new UserError(o.failure);
+    }
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -13415,9 +13448,30 @@ async function openEngine() {
 /** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
 
 
+/**
+ * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
+ * own process — the values it derived from the config file.
+ */
+let source;
+/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
+function withInputs(values, fn) {
+    const saved = source;
+    source = name => values[name] ?? '';
+    try {
+        return fn();
+    }
+    finally {
+        source = saved;
+    }
+}
+function read(name, trim) {
+    if (source)
+        return trim ? source(name).trim() : source(name);
+    return lib_core/* getInput */.V4(name, { trimWhitespace: trim });
+}
 /** The raw value of an input, trimmed; '' when not set. */
 function raw(name) {
-    return lib_core/* getInput */.V4(name, { trimWhitespace: true });
+    return read(name, true);
 }
 /** A required input: missing is an InputError that says what was expected. */
 function required(name, expected) {
@@ -13428,7 +13482,7 @@ function required(name, expected) {
 }
 /** The raw value, masked in every later log line (tokens, passwords, header values). */
 function secret(name) {
-    const v = core.getInput(name);
+    const v = read(name, false);
     if (v)
         core.setSecret(v);
     return v;
@@ -13551,6 +13605,48 @@ function reportPath(inputs, env) {
 }
 /** State saved for the post step. */
 const State = { step: 'step' };
+/** Runs the tests against the image; failed tests are the outcome's (annotated) `failure`. */
+async function execute(inputs, ctx) {
+    const workspace = ctx.workspace;
+    if (inputs.mountWorkspace && !ctx.env.GITHUB_WORKSPACE) {
+        throw new errors_InputError(Input.mountWorkspace, 'is true but GITHUB_WORKSPACE is not set');
+    }
+    const binary = 'docker';
+    const started = new Date().toISOString();
+    const result = await testImage({
+        ...inputs,
+        config: inputs.config.map(c => external_node_path_default().resolve(workspace, c)),
+        workspace: inputs.mountWorkspace ? workspace : undefined,
+        cwd: workspace
+    }, new DockerCli(binary), binary, ctx.logger);
+    const reportFile = reportPath(inputs, ctx.env);
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(reportFile), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(reportFile, toJUnit(result.cases, { image: inputs.image, timestamp: started }));
+    const t = totals(result.cases);
+    const failures = [];
+    for (const c of result.cases) {
+        if (c.status === 'failed') {
+            const a = annotation(c);
+            ctx.logger.error(a.message, { title: a.title });
+            failures.push(a.title);
+        }
+    }
+    const line = `${t.passed} passed, ${t.failed} failed of ${t.total}; JUnit report: ${reportFile}`;
+    ctx.logger.info(line);
+    return {
+        outputs: {
+            [Output.passed]: String(t.passed),
+            [Output.failed]: String(t.failed),
+            [Output.total]: String(t.total),
+            [Output.report]: reportFile
+        },
+        summary: summaryMarkdown(result.cases, inputs.image, reportFile),
+        // Each failed test already has its own error annotation: fail the step without another.
+        failure: t.failed > 0 ? `${t.failed} of ${t.total} tests failed: ${failures.join('; ')}` : undefined,
+        failureAnnotated: true,
+        result: { passed: t.passed, failed: t.failed, total: t.total, report: reportFile, failures }
+    };
+}
 async function run() {
     // The post step (runs.post, the same bundle): remove whatever a cancelled run left.
     const saved = lib_core/* getState */.Gu(State.step);
@@ -13564,38 +13660,7 @@ async function run() {
     }
     await runAction('test-in-container', async () => {
         lib_core/* saveState */.LZ(State.step, step.id);
-        const inputs = getInputs();
-        const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-        if (inputs.mountWorkspace && !process.env.GITHUB_WORKSPACE) {
-            throw new errors_InputError(Input.mountWorkspace, 'is true but GITHUB_WORKSPACE is not set');
-        }
-        const binary = 'docker';
-        const started = new Date().toISOString();
-        const result = await testImage({
-            ...inputs,
-            config: inputs.config.map(c => external_node_path_default().resolve(workspace, c)),
-            workspace: inputs.mountWorkspace ? workspace : undefined,
-            cwd: workspace
-        }, new DockerCli(binary), binary, coreLogger);
-        const report = reportPath(inputs, process.env);
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(report), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(report, toJUnit(result.cases, { image: inputs.image, timestamp: started }));
-        const t = totals(result.cases);
-        for (const c of result.cases) {
-            if (c.status === 'failed') {
-                const a = annotation(c);
-                lib_core/* error */.z3(a.message, { title: a.title });
-            }
-        }
-        lib_core/* setOutput */.uH(Output.passed, t.passed);
-        lib_core/* setOutput */.uH(Output.failed, t.failed);
-        lib_core/* setOutput */.uH(Output.total, t.total);
-        lib_core/* setOutput */.uH(Output.report, report);
-        await writeSummary(summaryMarkdown(result.cases, inputs.image, report));
-        lib_core/* info */.pq(`${t.passed} passed, ${t.failed} failed of ${t.total}; JUnit report: ${report}`);
-        // Each failed test already has its own error annotation: fail the step without another.
-        if (t.failed > 0)
-            process.exitCode = 1;
+        await report(await execute(getInputs(), stepContext()));
     });
 }
 

@@ -1,22 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import * as core from '@actions/core'
-import { runAction, coreLogger } from '../common/run.js'
+import { runAction } from '../common/run.js'
+import { report, stepContext } from '../common/stage.js'
 import { writeSummary } from '../common/summary.js'
 import type { BuildRequest } from '../lib/build/args.js'
 import { build, DockerfileError, metadataJson, type BuildResult } from '../lib/build/build.js'
 import { defaultClientFactory, detectEngine, ENGINE_LABEL } from '../lib/build/engine.js'
 import { autoLabels, mergeLabels, type GithubContext } from '../lib/build/labels.js'
 import { checkBuildArgs } from '../lib/build/secrets.js'
+import { UserError } from '../lib/errors.js'
 import { exec } from '../lib/process.js'
-import type { Logger } from '../lib/logger.js'
+import type { StageContext, StageOutcome } from '../lib/stage.js'
 import { code, formatBytes, formatDuration, heading, table } from '../lib/summary.js'
 import { getInputs, OUTPUT, type Inputs } from './inputs.js'
 
 /** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
-async function commitTime(workspace: string): Promise<string | undefined> {
-  const eventPath = process.env.GITHUB_EVENT_PATH
+async function commitTime(workspace: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const eventPath = env.GITHUB_EVENT_PATH
   if (eventPath && existsSync(eventPath)) {
     try {
       const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
@@ -35,16 +36,16 @@ async function commitTime(workspace: string): Promise<string | undefined> {
 }
 
 /** Secret values are masked in every later log line, whatever prints them. */
-function maskSecrets(inputs: Inputs): void {
+function maskSecrets(inputs: Inputs, ctx: StageContext): void {
   for (const s of inputs.secrets) {
     const value =
-      s.kind === 'env' ? process.env[s.source] : readFileSync(s.source, 'utf8').slice(0, 65_536)
+      s.kind === 'env' ? ctx.env[s.source] : readFileSync(s.source, 'utf8').slice(0, 65_536)
     const masks = new Set([
       value,
       value?.trim(),
       ...(value ?? '').split(/\r?\n/).map(l => l.trim())
     ])
-    for (const m of masks) if (m) core.setSecret(m)
+    for (const m of masks) if (m) ctx.mask(m)
   }
 }
 
@@ -93,106 +94,138 @@ function summarize(r: BuildResult, inputs: Inputs, workspace: string): string {
   return md
 }
 
-export async function run(logger: Logger = coreLogger): Promise<void> {
-  await runAction('build-image', async () => {
-    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()
-    const inputs = getInputs(workspace)
-    maskSecrets(inputs)
-    const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs)
-    if (suspicious.length)
-      logger.warning(
-        `build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`
-      )
+/** A Dockerfile that failed to build, already annotated; `summary` says where and why. */
+export class BuildFailedError extends UserError {
+  constructor(
+    readonly dockerfileError: DockerfileError,
+    readonly summary: string
+  ) {
+    super(dockerfileError.message)
+    this.name = 'BuildFailedError'
+  }
+}
 
-    const engine = await logger.group('Detect the builder', async () => {
-      const e = await detectEngine()
-      logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`)
-      return e
+/**
+ * Builds (and pushes) the image. A Dockerfile that fails to build is annotated at the
+ * failing instruction and thrown as a BuildFailedError carrying the failure's summary.
+ */
+export async function execute(
+  inputs: Inputs,
+  ctx: StageContext
+): Promise<StageOutcome<BuildResult>> {
+  const { logger, workspace, env } = ctx
+  maskSecrets(inputs, ctx)
+  const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs)
+  if (suspicious.length)
+    logger.warning(
+      `build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`
+    )
+
+  const engine = await logger.group('Detect the builder', async () => {
+    const e = await detectEngine()
+    logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`)
+    return e
+  })
+
+  const github: GithubContext = {
+    serverUrl: env.GITHUB_SERVER_URL,
+    repository: env.GITHUB_REPOSITORY,
+    sha: env.GITHUB_SHA,
+    ref: env.GITHUB_REF,
+    sourceDateEpoch: env.SOURCE_DATE_EPOCH,
+    commitTime: inputs.autoLabels ? await commitTime(workspace, env) : undefined
+  }
+  const labels = inputs.autoLabels ? mergeLabels(autoLabels(github), inputs.labels) : inputs.labels
+  const temp = env.RUNNER_TEMP || (await import('node:os')).tmpdir()
+  const stamp = `${process.pid}-${Date.now()}`
+  const req: BuildRequest = {
+    context: inputs.context,
+    file: inputs.file,
+    tags: inputs.tags,
+    labels,
+    buildArgs: inputs.buildArgs,
+    secrets: inputs.secrets,
+    target: inputs.target,
+    platforms: inputs.platforms,
+    push: inputs.push,
+    // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
+    load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
+    cacheFrom: inputs.cacheFrom,
+    cacheTo: inputs.cacheTo,
+    pull: inputs.pull,
+    noCache: inputs.noCache,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    provenance: inputs.provenance,
+    sbom: inputs.sbom,
+    iidFile: path.join(temp, `gantry-build-image-${stamp}.iid`),
+    metadataFile: path.join(temp, `gantry-build-image-${stamp}.json`)
+  }
+  // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+  const dockerfileText = inputs.file ? await readFile(inputs.file, 'utf8') : ''
+  const displayFile = inputs.file
+    ? path.relative(workspace, inputs.file).split(path.sep).join('/')
+    : 'Dockerfile'
+
+  let result: BuildResult
+  try {
+    result = await build(engine, req, dockerfileText, displayFile, {
+      docker: defaultClientFactory(engine.client, {}),
+      logger
     })
-
-    const ctx: GithubContext = {
-      serverUrl: process.env.GITHUB_SERVER_URL,
-      repository: process.env.GITHUB_REPOSITORY,
-      sha: process.env.GITHUB_SHA,
-      ref: process.env.GITHUB_REF,
-      sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
-      commitTime: inputs.autoLabels ? await commitTime(workspace) : undefined
-    }
-    const labels = inputs.autoLabels ? mergeLabels(autoLabels(ctx), inputs.labels) : inputs.labels
-    const temp = process.env.RUNNER_TEMP ?? (await import('node:os')).tmpdir()
-    const stamp = `${process.pid}-${Date.now()}`
-    const req: BuildRequest = {
-      context: inputs.context,
-      file: inputs.file,
-      tags: inputs.tags,
-      labels,
-      buildArgs: inputs.buildArgs,
-      secrets: inputs.secrets,
-      target: inputs.target,
-      platforms: inputs.platforms,
-      push: inputs.push,
-      // Unset: buildx loads when not pushing; the classic builders always load (no warning then).
-      load: inputs.load ?? (engine.path === 'buildx' ? !inputs.push : true),
-      cacheFrom: inputs.cacheFrom,
-      cacheTo: inputs.cacheTo,
-      pull: inputs.pull,
-      noCache: inputs.noCache,
-      network: inputs.network,
-      addHosts: inputs.addHosts,
-      provenance: inputs.provenance,
-      sbom: inputs.sbom,
-      iidFile: path.join(temp, `gantry-build-image-${stamp}.iid`),
-      metadataFile: path.join(temp, `gantry-build-image-${stamp}.json`)
-    }
-    // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
-    const dockerfileText = inputs.file ? await readFile(inputs.file, 'utf8') : ''
-    const displayFile = inputs.file
-      ? path.relative(workspace, inputs.file).split(path.sep).join('/')
-      : 'Dockerfile'
-
-    let result: BuildResult
-    try {
-      result = await build(engine, req, dockerfileText, displayFile, {
-        docker: defaultClientFactory(engine.client, {}),
-        logger
+  } catch (e: unknown) {
+    if (e instanceof DockerfileError) {
+      const loc = e.location
+      const body = [
+        `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
+        ...loc.output
+      ].join('\n')
+      logger.error(body, {
+        title: 'Image build failed',
+        file: inputs.file && loc.line ? displayFile : undefined,
+        startLine: loc.line
       })
+      const summary =
+        heading('build-image failed') +
+        table(
+          ['', ''],
+          [
+            ['Engine path', ENGINE_LABEL[engine.path]],
+            ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
+            ['Instruction', code(loc.instruction ?? '')]
+          ]
+        ) +
+        `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`
+      throw new BuildFailedError(e, summary)
+    }
+    throw e
+  }
+
+  logger.info(
+    `Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`
+  )
+  return {
+    outputs: {
+      [OUTPUT.imageId]: result.imageId,
+      [OUTPUT.digest]: result.digest,
+      [OUTPUT.image]: result.image,
+      [OUTPUT.tags]: result.tags.join('\n'),
+      [OUTPUT.engine]: result.engine.path,
+      [OUTPUT.metadata]: metadataJson(result, req)
+    },
+    summary: summarize(result, inputs, workspace),
+    result
+  }
+}
+
+export async function run(): Promise<void> {
+  await runAction('build-image', async () => {
+    const ctx = stepContext()
+    try {
+      await report(await execute(getInputs(ctx.workspace), ctx))
     } catch (e: unknown) {
-      if (e instanceof DockerfileError) {
-        const loc = e.location
-        const body = [
-          `${loc.instruction ? `${loc.instruction}\n` : ''}failed on ${ENGINE_LABEL[engine.path]}:`,
-          ...loc.output
-        ].join('\n')
-        logger.error(body, {
-          title: 'Image build failed',
-          file: inputs.file && loc.line ? displayFile : undefined,
-          startLine: loc.line
-        })
-        await writeSummary(
-          heading('build-image failed') +
-            table(
-              ['', ''],
-              [
-                ['Engine path', ENGINE_LABEL[engine.path]],
-                ['Dockerfile', code(`${displayFile}${loc.line ? `:${loc.line}` : ''}`)],
-                ['Instruction', code(loc.instruction ?? '')]
-              ]
-            ) +
-            `\n\`\`\`text\n${loc.output.join('\n').replace(/```/g, "'''")}\n\`\`\`\n`
-        )
-      }
+      if (e instanceof BuildFailedError) await writeSummary(e.summary)
       throw e
     }
-
-    core.setOutput(OUTPUT.imageId, result.imageId)
-    core.setOutput(OUTPUT.digest, result.digest)
-    core.setOutput(OUTPUT.image, result.image)
-    core.setOutput(OUTPUT.tags, result.tags.join('\n'))
-    core.setOutput(OUTPUT.engine, result.engine.path)
-    core.setOutput(OUTPUT.metadata, metadataJson(result, req))
-    logger.info(
-      `Built ${result.image} on ${ENGINE_LABEL[engine.path]} in ${formatDuration(result.durationMs)} (${result.steps.cached}/${result.steps.total} steps cached)`
-    )
-    await writeSummary(summarize(result, inputs, workspace))
   })
 }

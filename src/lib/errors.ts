@@ -13,10 +13,13 @@ export class UserError extends Error {
 /** A bad or missing input: the message names the input and what it expected. */
 export class InputError extends UserError {
   readonly input: string
+  /** The message without the input's name, for callers that name the input their own way. */
+  readonly detail: string
   constructor(input: string, message: string) {
     super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`)
     this.name = 'InputError'
     this.input = input
+    this.detail = message
   }
 }
 

@@ -25,7 +25,9 @@ export const INPUT = {
   retries: 'retries',
   environment: 'environment',
   environmentUrl: 'environment-url',
-  githubToken: 'github-token'
+  githubToken: 'github-token',
+  record: 'record',
+  gatePassed: 'gate-passed'
 } as const
 
 export const OUTPUT = {
@@ -61,6 +63,10 @@ export interface Inputs {
   environment: string
   environmentUrl: string
   githubToken: string
+  /** Push a promotion record (OCI referrer of the digest) to each destination repository. */
+  record: boolean
+  /** The earlier environment whose gate this digest passed, for the record. */
+  gatePassed: string
 }
 
 export interface RawInputs {
@@ -153,6 +159,19 @@ export function parseInputs(r: RawInputs): Inputs {
       `is required when \`${sourceUsername ? INPUT.sourceUsername : INPUT.sourcePassword}\` is set`
     )
   const environment = r.get(INPUT.environment)
+  const gatePassed = r.get(INPUT.gatePassed)
+  if (gatePassed && !environment)
+    throw new InputError(
+      INPUT.gatePassed,
+      'needs `environment`: it is written in the promotion record of that environment'
+    )
+  const envName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
+  for (const [input, v] of [
+    [INPUT.environment, environment],
+    [INPUT.gatePassed, gatePassed]
+  ] as const)
+    if (v && !envName.test(v))
+      throw new InputError(input, 'expected an environment name (letters, digits, `.`, `_`, `-`)')
   return {
     source,
     destinations,
@@ -173,7 +192,9 @@ export function parseInputs(r: RawInputs): Inputs {
     retries: parseInteger(INPUT.retries, r.get(INPUT.retries), 5, { min: 0, max: 20 }),
     environment,
     environmentUrl: r.get(INPUT.environmentUrl),
-    githubToken: environment ? r.secret(INPUT.githubToken) : ''
+    githubToken: environment ? r.secret(INPUT.githubToken) : '',
+    record: parseBoolean(INPUT.record, r.get(INPUT.record), true),
+    gatePassed
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The health-gate bundle run as the GitHub runner runs it (test/harness/runner.ts), against
+ * The health-gate bundle run as the GitHub runner runs it (test/harness/runner.js), against
  * scripted services on 127.0.0.1 and a container it starts: outputs, the one error line,
  * the job summary, and masking of header values.
  */

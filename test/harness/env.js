@@ -14,6 +14,7 @@ import {
   mkdirSync,
   symlinkSync,
   copyFileSync,
+  realpathSync,
   existsSync
 } from 'node:fs'
 import net from 'node:net'
@@ -21,6 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 export const BUSYBOX_IMAGE = 'gantry-test/busybox:1'
 export const BOOKWORM_IMAGE = 'gantry-test/bookworm:1'
+export const NODE_IMAGE = 'gantry-test/node:1'
 /** The docker client to use: the first on PATH. */
 export const DOCKER = 'docker'
 export function sh(cmd, args, opts = {}) {
@@ -218,6 +220,26 @@ export function ensureBookwormImage() {
     rmSync(dir, { recursive: true, force: true })
   }
   return BOOKWORM_IMAGE
+}
+/**
+ * A Node.js image for the example service without internet: the bookworm image plus this
+ * machine's own `node` binary (it needs only glibc and libstdc++, which bookworm has).
+ */
+export function ensureNodeImage() {
+  if (imageExists(NODE_IMAGE)) return NODE_IMAGE
+  ensureBookwormImage()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gantry-node-'))
+  try {
+    copyFileSync(realpathSync(process.execPath), path.join(dir, 'node'))
+    writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      `FROM ${BOOKWORM_IMAGE}\nCOPY node /usr/local/bin/node\nRUN chmod 755 /usr/local/bin/node && node --version\n`
+    )
+    sh(DOCKER, ['build', '-q', '-t', NODE_IMAGE, dir], { timeoutMs: 300_000 })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return NODE_IMAGE
 }
 /** Removes containers left with a label (tests assert none remain; this is the last resort). */
 export function removeLabelled(label) {

@@ -3,7 +3,13 @@
  * workers through GANTRY_* environment variables. `GANTRY_TEST_ENV=none` skips it (unit
  * tests, smoke runs). What is started here is stopped in global-teardown.ts.
  */
-import { ensureBookwormImage, ensureBusyboxImage, ensureDocker, startRegistry } from './env.js'
+import {
+  ensureBookwormImage,
+  ensureBusyboxImage,
+  ensureDocker,
+  ensureNodeImage,
+  startRegistry
+} from './env.js'
 export default async function globalSetup() {
   if (process.env.GANTRY_TEST_ENV === 'none') return
   const t = Date.now()
@@ -17,6 +23,7 @@ export default async function globalSetup() {
   process.env.GANTRY_REGISTRY_2 = b.host
   process.env.GANTRY_BUSYBOX_IMAGE = ensureBusyboxImage()
   process.env.GANTRY_BOOKWORM_IMAGE = ensureBookwormImage()
+  process.env.GANTRY_NODE_IMAGE = ensureNodeImage()
   console.log(
     `\ntest environment ready in ${Date.now() - t} ms: registries ${a.host} ${b.host}${docker.started ? ', dockerd started' : ''}`
   )

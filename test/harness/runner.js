@@ -12,75 +12,61 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
-
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const STAGES = ['build-image', 'test-in-container', 'scan-image', 'health-gate', 'promote']
 
-export const STAGES = [
-  'build-image',
-  'test-in-container',
-  'scan-image',
-  'health-gate',
-  'promote'
-] as const
-export type Stage = (typeof STAGES)[number] | 'pipeline'
+/**
+ * @typedef {(typeof STAGES)[number] | 'pipeline'} Stage
+ *
+ * @typedef {object} Annotation
+ * @property {'error' | 'warning' | 'notice' | 'debug'} level
+ * @property {string} message
+ * @property {Record<string, string>} properties
+ *
+ * @typedef {object} StepResult
+ * @property {number} exitCode
+ * @property {string} log stdout and stderr interleaved in arrival order.
+ * @property {string} stdout
+ * @property {string} stderr
+ * @property {Record<string, string>} outputs
+ * @property {Record<string, string>} state
+ * @property {Record<string, string>} env Variables the step exported through GITHUB_ENV.
+ * @property {string[]} path Directories the step added through GITHUB_PATH.
+ * @property {string} summary
+ * @property {Annotation[]} annotations
+ * @property {string[]} masks `::add-mask::` values.
+ * @property {number} durationMs
+ *
+ * @typedef {StepResult & { post?: StepResult }} ActionResult
+ *
+ * @typedef {object} RunOptions
+ * @property {Record<string, string | number | boolean | undefined>} [inputs]
+ * @property {Record<string, string>} [env] Extra environment for the step (the job's `env:`).
+ * @property {string} [workspace] GITHUB_WORKSPACE and working directory (default: a fresh temp dir).
+ * @property {Job} [job] Shared runner dirs, so several steps of one "job" see the same RUNNER_TEMP/tool cache.
+ * @property {number} [timeoutMs]
+ * @property {string} [githubToken] Value of `${{ github.token }}` in input defaults.
+ * @property {boolean} [skipPost] Skip the post step even if the action has one.
+ * @property {(chunk: string) => void} [onOutput] Called with the step's stdout/stderr as it arrives (the demo streams the log).
+ *
+ * @typedef {object} Job The runner dirs of one job; reuse it to chain steps.
+ * @property {string} dir
+ * @property {string} workspace
+ * @property {string} temp
+ * @property {string} toolCache
+ * @property {Record<string, string>} env Variables exported by earlier steps through GITHUB_ENV, applied to later steps.
+ * @property {string[]} path Directories added by earlier steps through GITHUB_PATH.
+ *
+ * @typedef {object} ActionYaml
+ * @property {Record<string, { default?: string | number | boolean; required?: boolean }>} [inputs]
+ * @property {{ using: string; main: string; post?: string; 'post-if'?: string }} runs
+ */
 
-export interface Annotation {
-  level: 'error' | 'warning' | 'notice' | 'debug'
-  message: string
-  properties: Record<string, string>
-}
-
-export interface StepResult {
-  exitCode: number
-  /** stdout and stderr interleaved in arrival order. */
-  log: string
-  stdout: string
-  stderr: string
-  outputs: Record<string, string>
-  state: Record<string, string>
-  /** Variables the step exported through GITHUB_ENV. */
-  env: Record<string, string>
-  /** Directories the step added through GITHUB_PATH. */
-  path: string[]
-  summary: string
-  annotations: Annotation[]
-  /** `::add-mask::` values. */
-  masks: string[]
-  durationMs: number
-}
-
-export interface ActionResult extends StepResult {
-  post?: StepResult
-}
-
-export interface RunOptions {
-  inputs?: Record<string, string | number | boolean | undefined>
-  /** Extra environment for the step (the job's `env:`). */
-  env?: Record<string, string>
-  /** GITHUB_WORKSPACE and working directory (default: a fresh temp dir). */
-  workspace?: string
-  /** Shared runner dirs, so several steps of one "job" see the same RUNNER_TEMP/tool cache. */
-  job?: Job
-  timeoutMs?: number
-  /** Value of `${{ github.token }}` in input defaults. */
-  githubToken?: string
-  /** Skip the post step even if the action has one. */
-  skipPost?: boolean
-}
-
-/** The runner dirs of one job; reuse it to chain steps. */
-export interface Job {
-  dir: string
-  workspace: string
-  temp: string
-  toolCache: string
-  /** Variables exported by earlier steps through GITHUB_ENV, applied to later steps. */
-  env: Record<string, string>
-  /** Directories added by earlier steps through GITHUB_PATH. */
-  path: string[]
-}
-
-export function newJob(workspace?: string): Job {
+/**
+ * @param {string} [workspace]
+ * @returns {Job}
+ */
+export function newJob(workspace) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gantry-job-'))
   const ws = workspace ?? path.join(dir, 'workspace')
   const temp = path.join(dir, 'temp')
@@ -88,25 +74,27 @@ export function newJob(workspace?: string): Job {
   for (const d of [ws, temp, toolCache]) mkdirSync(d, { recursive: true })
   return { dir, workspace: ws, temp, toolCache, env: {}, path: [] }
 }
-
-interface ActionYaml {
-  inputs?: Record<string, { default?: string | number | boolean; required?: boolean }>
-  runs: { using: string; main: string; post?: string; 'post-if'?: string }
-}
-
-export function actionYamlPath(stage: Stage): string {
+/** @param {Stage} stage */
+export function actionYamlPath(stage) {
   return stage === 'pipeline'
     ? path.join(REPO_ROOT, 'action.yml')
     : path.join(REPO_ROOT, 'actions', stage, 'action.yml')
 }
-
-export function readActionYaml(file: string): ActionYaml {
-  return parseYaml(readFileSync(file, 'utf8')) as ActionYaml
+/**
+ * @param {string} file
+ * @returns {ActionYaml}
+ */
+export function readActionYaml(file) {
+  return parseYaml(readFileSync(file, 'utf8'))
 }
-
 /** Replaces the `${{ … }}` expressions the runner would evaluate in input defaults. */
-function evaluateDefault(value: string, opts: RunOptions, env: Record<string, string>): string {
-  return value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr: string) => {
+/**
+ * @param {string} value
+ * @param {RunOptions} opts
+ * @param {Record<string, string>} env
+ */
+function evaluateDefault(value, opts, env) {
+  return value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr) => {
     switch (expr) {
       case 'github.token':
         return opts.githubToken ?? ''
@@ -123,27 +111,30 @@ function evaluateDefault(value: string, opts: RunOptions, env: Record<string, st
     }
   })
 }
-
 /** `INPUT_<NAME>`: upper-cased, spaces to underscores, hyphens kept (as the runner does). */
-export function inputEnvName(name: string): string {
+/** @param {string} name */
+export function inputEnvName(name) {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
-
 /** Reads a GITHUB_OUTPUT / GITHUB_STATE / GITHUB_ENV file (`k=v` and `k<<DELIM` forms). */
-export function parseFileCommands(text: string): Record<string, string> {
-  const out: Record<string, string> = {}
+/**
+ * @param {string} text
+ * @returns {Record<string, string>}
+ */
+export function parseFileCommands(text) {
+  const out = {}
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!
+    const line = lines[i]
     if (line === '') continue
     const heredoc = line.match(/^([^=]+?)<<(.+)$/)
     if (heredoc) {
       const [, key, delim] = heredoc
-      const value: string[] = []
+      const value = []
       i++
-      while (i < lines.length && lines[i] !== delim) value.push(lines[i++]!)
+      while (i < lines.length && lines[i] !== delim) value.push(lines[i++])
       if (i >= lines.length) throw new Error(`harness: unterminated heredoc for ${key}`)
-      out[key!] = value.join('\n')
+      out[key] = value.join('\n')
       continue
     }
     const eq = line.indexOf('=')
@@ -152,62 +143,70 @@ export function parseFileCommands(text: string): Record<string, string> {
   }
   return out
 }
-
-function unescapeData(s: string): string {
+/** @param {string} s */
+function unescapeData(s) {
   return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 }
-function unescapeProperty(s: string): string {
+/** @param {string} s */
+function unescapeProperty(s) {
   return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',')
 }
-
 /** Workflow commands on stdout: `::error file=a,line=3::message`. */
-export function parseAnnotations(stdout: string): { annotations: Annotation[]; masks: string[] } {
-  const annotations: Annotation[] = []
-  const masks: string[] = []
+/**
+ * @param {string} stdout
+ * @returns {{ annotations: Annotation[]; masks: string[] }}
+ */
+export function parseAnnotations(stdout) {
+  const annotations = []
+  const masks = []
   for (const line of stdout.split('\n')) {
     const m = line.match(/^::(error|warning|notice|debug|add-mask)( [^:]*)?::(.*)$/)
     if (!m) continue
     const [, cmd, props, data] = m
     if (cmd === 'add-mask') {
-      masks.push(unescapeData(data!))
+      masks.push(unescapeData(data))
       continue
     }
-    const properties: Record<string, string> = {}
+    const properties = {}
     for (const kv of (props ?? '').trim().split(',').filter(Boolean)) {
       const eq = kv.indexOf('=')
       properties[kv.slice(0, eq)] = unescapeProperty(kv.slice(eq + 1))
     }
     annotations.push({
-      level: cmd as Annotation['level'],
-      message: unescapeData(data!),
+      level: cmd,
+      message: unescapeData(data),
       properties
     })
   }
   return { annotations, masks }
 }
-
-async function runStep(
-  script: string,
-  env: Record<string, string>,
-  cwd: string,
-  files: { output: string; state: string; env: string; path: string; summary: string },
-  timeoutMs: number
-): Promise<StepResult> {
+/**
+ * @param {string} script
+ * @param {Record<string, string>} env
+ * @param {string} cwd
+ * @param {{ output: string; state: string; env: string; path: string; summary: string }} files
+ * @param {number} timeoutMs
+ * @param {((chunk: string) => void) | undefined} onOutput
+ * @returns {Promise<StepResult>}
+ */
+async function runStep(script, env, cwd, files, timeoutMs, onOutput) {
   for (const f of Object.values(files)) if (!existsSync(f)) writeFileSync(f, '')
   const start = Date.now()
   const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (b: Buffer) => {
+  child.stdout.on('data', b => {
     stdout += b.toString()
     log += b.toString()
+    onOutput?.(b.toString())
   })
-  child.stderr.on('data', (b: Buffer) => {
+  child.stderr.on('data', b => {
     stderr += b.toString()
     log += b.toString()
+    onOutput?.(b.toString())
   })
-  const exitCode = await new Promise<number>(resolve => {
+  const exitCode = await new Promise(resolve => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
@@ -230,9 +229,12 @@ async function runStep(
     durationMs: Date.now() - start
   }
 }
-
 /** The base environment of a hosted runner step, without this process's own noise. */
-function baseEnv(job: Job): Record<string, string> {
+/**
+ * @param {Job} job
+ * @returns {Record<string, string>}
+ */
+function baseEnv(job) {
   const keep = [
     'PATH',
     'HOME',
@@ -244,8 +246,8 @@ function baseEnv(job: Job): Record<string, string> {
     'TMPDIR',
     'NODE_OPTIONS_GANTRY'
   ]
-  const env: Record<string, string> = {}
-  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]!
+  const env = {}
+  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k]
   // Gantry test-environment variables (registries, base images) are visible, as a job's env would be.
   for (const [k, v] of Object.entries(process.env))
     if (k.startsWith('GANTRY_') && v !== undefined) env[k] = v
@@ -278,19 +280,27 @@ function baseEnv(job: Job): Record<string, string> {
     ...job.env
   }
 }
-
 /** Runs one of Gantry's actions (main, then post) as a workflow step. */
-export function runAction(stage: Stage, opts: RunOptions = {}): Promise<ActionResult> {
+/**
+ * @param {Stage} stage
+ * @param {RunOptions} [opts]
+ * @returns {Promise<ActionResult>}
+ */
+export function runAction(stage, opts = {}) {
   return runActionAt(actionYamlPath(stage), opts)
 }
-
 /** Runs the JavaScript action described by an action.yml file. */
-export async function runActionAt(actionYml: string, opts: RunOptions = {}): Promise<ActionResult> {
+/**
+ * @param {string} actionYml
+ * @param {RunOptions} [opts]
+ * @returns {Promise<ActionResult>}
+ */
+export async function runActionAt(actionYml, opts = {}) {
   const job = opts.job ?? newJob(opts.workspace)
   const yml = readActionYaml(actionYml)
   const actionDir = path.dirname(actionYml)
   const stage = path.basename(actionDir)
-  const env: Record<string, string> = { ...baseEnv(job), ...(opts.env ?? {}) }
+  const env = { ...baseEnv(job), ...(opts.env ?? {}) }
   if (opts.workspace) env.GITHUB_WORKSPACE = opts.workspace
   for (const [name, spec] of Object.entries(yml.inputs ?? {})) {
     const given = opts.inputs?.[name]
@@ -304,14 +314,14 @@ export async function runActionAt(actionYml: string, opts: RunOptions = {}): Pro
     if (value !== undefined) env[inputEnvName(name)] = String(value)
   }
   const stepId = randomUUID()
-  const files = (phase: string) => ({
+  const files = phase => ({
     output: path.join(job.dir, `${stepId}-${phase}-output`),
     state: path.join(job.dir, `${stepId}-state`),
     env: path.join(job.dir, `${stepId}-${phase}-env`),
     path: path.join(job.dir, `${stepId}-${phase}-path`),
     summary: path.join(job.dir, `${stepId}-${phase}-summary`)
   })
-  const withFiles = (f: ReturnType<typeof files>) => ({
+  const withFiles = f => ({
     ...env,
     GITHUB_OUTPUT: f.output,
     GITHUB_STATE: f.state,
@@ -320,7 +330,7 @@ export async function runActionAt(actionYml: string, opts: RunOptions = {}): Pro
     GITHUB_STEP_SUMMARY: f.summary,
     GITHUB_ACTION: `${stage}-${stepId.slice(0, 8)}`
   })
-  const cwd = env.GITHUB_WORKSPACE!
+  const cwd = env.GITHUB_WORKSPACE
   const timeoutMs = opts.timeoutMs ?? 600_000
   const mainFiles = files('main')
   const main = await runStep(
@@ -328,11 +338,12 @@ export async function runActionAt(actionYml: string, opts: RunOptions = {}): Pro
     withFiles(mainFiles),
     cwd,
     mainFiles,
-    timeoutMs
+    timeoutMs,
+    opts.onOutput
   )
   Object.assign(job.env, main.env)
   job.path.unshift(...main.path)
-  const result: ActionResult = { ...main }
+  const result = { ...main }
   const postIf = yml.runs['post-if'] ?? 'always()'
   const runPost =
     yml.runs.post &&
@@ -340,25 +351,29 @@ export async function runActionAt(actionYml: string, opts: RunOptions = {}): Pro
     (postIf === 'always()' || (postIf === 'success()' && main.exitCode === 0))
   if (runPost) {
     const postFiles = { ...files('post'), state: path.join(job.dir, `${stepId}-post-state`) }
-    const stateEnv: Record<string, string> = {}
+    const stateEnv = {}
     for (const [k, v] of Object.entries(main.state)) stateEnv[`STATE_${k}`] = v
     result.post = await runStep(
-      path.resolve(actionDir, yml.runs.post!),
+      path.resolve(actionDir, yml.runs.post),
       { ...withFiles(postFiles), ...stateEnv },
       cwd,
       postFiles,
-      timeoutMs
+      timeoutMs,
+      opts.onOutput
     )
   }
   return result
 }
-
 /** Lines of a step's visible log that look like a JavaScript stack frame. */
-export function stackFrames(log: string): string[] {
+/** @param {string} log */
+export function stackFrames(log) {
   return log.split('\n').filter(l => /^\s+at .+[(:]/.test(l) || /%0A\s+at /.test(l))
 }
-
 /** The `::error::` annotations of a step. */
-export function errors(r: StepResult): Annotation[] {
+/**
+ * @param {StepResult} r
+ * @returns {Annotation[]}
+ */
+export function errors(r) {
   return r.annotations.filter(a => a.level === 'error')
 }
