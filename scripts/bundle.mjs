@@ -13,6 +13,7 @@ export const STAGES = [
   'scan-image',
   'health-gate',
   'promote',
+  'resource-profile',
   'pipeline'
 ]
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : STAGES

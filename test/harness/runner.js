@@ -13,7 +13,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const STAGES = ['build-image', 'test-in-container', 'scan-image', 'health-gate', 'promote']
+export const STAGES = [
+  'build-image',
+  'test-in-container',
+  'scan-image',
+  'health-gate',
+  'promote',
+  'resource-profile'
+]
 
 /**
  * @typedef {(typeof STAGES)[number] | 'pipeline'} Stage
