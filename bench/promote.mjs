@@ -2,7 +2,7 @@
 // as whole processes, side by side in the same run, medians of several runs. Local
 // registries on loopback; images of ~5 MB and ~200 MB built with docker, and a 3-platform
 // index assembled over three distinct images. The last line is one JSON object.
-//   npm run bench -- promote [--runs N]
+//   npm run bench -- promote [--runs N]      (GANTRY_PROMOTE_BUNDLE=path: time another build)
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,9 +20,15 @@ import {
 import { nodeStartCost, runnerEnv } from './_runner-env.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+// Another build of the bundle to time instead (e.g. the committed one, for before/after).
+const BUNDLE = process.env.GANTRY_PROMOTE_BUNDLE || path.join(root, 'dist/promote/index.js')
 const runsArg = process.argv.indexOf('--runs')
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5
-const DOCKER_RUNS = Math.max(2, Math.min(3, RUNS))
+// docker pull/tag/push of the 200 MB image takes seconds and varies a lot run to run (the
+// daemon extracts and re-compresses layers): as many runs as the others, interleaved with
+// them so every tool sees the same machine load, and the spread is reported.
+const DOCKER_RUNS = RUNS
+const SAME_REPEAT = 3
 const tag = randomBytes(3).toString('hex')
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'gantry-promote-bench-'))
 const log = (...a) => console.error(...a)
@@ -60,7 +66,7 @@ async function gantry(source, destination) {
   writeFileSync(path.join(tmp, 'summary.md'), '')
   const ms = await timed(
     process.execPath,
-    [path.join(root, 'dist/promote/index.js')],
+    [BUNDLE],
     {
       ...defaults,
       INPUT_SOURCE: source,
@@ -186,8 +192,8 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const n = `${tag}-${i}`
       // Alternate who goes first, so neither always gets the warm page cache.
-      const pair = async (key, src, gDst, sDst) => {
-        if (i % 2) {
+      const pair = async (key, src, gDst, sDst, k = i) => {
+        if (k % 2) {
           t[key].skopeo.push(await skopeo(src, sDst))
           t[key].gantry.push(await gantry(src, gDst))
         } else {
@@ -195,13 +201,26 @@ async function main() {
           t[key].skopeo.push(await skopeo(src, sDst))
         }
       }
-      await pair(
-        'same_small',
-        small,
-        `${a.host}/bench/small-g-${n}:v1`,
-        `${a.host}/bench/small-s-${n}:v1`
-      )
-      await pair('same_big', big, `${a.host}/bench/big-g-${n}:v1`, `${a.host}/bench/big-s-${n}:v1`)
+      // Same-registry promotions take ~0.1 s, where a busy machine's noise is largest: more
+      // pairs of them per run (each into a new repository).
+      for (let j = 0; j < SAME_REPEAT; j++) {
+        const k = i * SAME_REPEAT + j
+        const m = `${n}-${j}`
+        await pair(
+          'same_small',
+          small,
+          `${a.host}/bench/small-g-${m}:v1`,
+          `${a.host}/bench/small-s-${m}:v1`,
+          k
+        )
+        await pair(
+          'same_big',
+          big,
+          `${a.host}/bench/big-g-${m}:v1`,
+          `${a.host}/bench/big-s-${m}:v1`,
+          k
+        )
+      }
       // Across registries each tool gets a fresh destination registry, so neither profits
       // from blobs an earlier run left there (skopeo's blob-info cache would mount them).
       // Started one after the other: concurrent free-port probes could pick the same port.
@@ -217,6 +236,14 @@ async function main() {
       } finally {
         await Promise.all([dg.stop(), ds.stop()])
       }
+      if (i < DOCKER_RUNS) {
+        const dd = await startRegistry()
+        try {
+          t.docker_big.push(await dockerPullTagPush(big, `${dd.host}/bench/big:v1`))
+        } finally {
+          await dd.stop()
+        }
+      }
       log(
         `run ${i + 1}/${RUNS}: ${JSON.stringify(
           Object.fromEntries(
@@ -224,17 +251,8 @@ async function main() {
               .filter(([k]) => k !== 'docker_big')
               .map(([k, v]) => [k, [Math.round(v.gantry.at(-1)), Math.round(v.skopeo.at(-1))]])
           )
-        )}`
+        )}; docker pull/tag/push ${Math.round(t.docker_big.at(-1) ?? NaN)} ms`
       )
-    }
-    for (let i = 0; i < DOCKER_RUNS; i++) {
-      const dd = await startRegistry()
-      try {
-        t.docker_big.push(await dockerPullTagPush(big, `${dd.host}/bench/big:v1`))
-      } finally {
-        await dd.stop()
-      }
-      log(`docker pull/tag/push ${i + 1}/${DOCKER_RUNS}: ${Math.round(t.docker_big.at(-1))} ms`)
     }
     const m = Object.fromEntries(
       Object.entries(t).map(([k, v]) => [
@@ -242,6 +260,13 @@ async function main() {
         Array.isArray(v)
           ? Math.round(median(v))
           : { gantry: Math.round(median(v.gantry)), skopeo: Math.round(median(v.skopeo)) }
+      ])
+    )
+    const range = xs => [Math.round(Math.min(...xs)), Math.round(Math.max(...xs))]
+    const spread = Object.fromEntries(
+      Object.entries(t).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? range(v) : { gantry: range(v.gantry), skopeo: range(v.skopeo) }
       ])
     )
     const r2 = x => Math.round(x * 100) / 100
@@ -254,6 +279,11 @@ async function main() {
       cross_registry_big_vs_skopeo: r2(m.cross_big.gantry / m.cross_big.skopeo),
       cross_registry_index_vs_skopeo: r2(m.cross_multi.gantry / m.cross_multi.skopeo),
       vs_docker_pull_tag_push: r2(m.cross_big.gantry / m.docker_big),
+      // The same ratio against docker's fastest and slowest run (its spread is wide).
+      vs_docker_pull_tag_push_range: [
+        r2(m.cross_big.gantry / spread.docker_big[1]),
+        r2(m.cross_big.gantry / spread.docker_big[0])
+      ],
       targets: {
         same_registry_vs_skopeo: 1.5,
         size_scaling_same_registry: 1.3,
@@ -261,9 +291,12 @@ async function main() {
         vs_docker_pull_tag_push: 0.2
       },
       medians_ms: m,
+      min_max_ms: spread,
       ...nodeStartCost(),
       destination_bytes_gantry_vs_skopeo: stored,
+      bundle: path.relative(root, BUNDLE),
       runs: RUNS,
+      same_registry_pairs: RUNS * SAME_REPEAT,
       docker_runs: DOCKER_RUNS,
       load_average: os.loadavg().map(x => Math.round(x * 100) / 100)
     }

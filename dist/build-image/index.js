@@ -5,7 +5,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9366);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4323);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -14,7 +14,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9366:
+/***/ 4323:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -302,6 +302,156 @@ function parseDigest(input, d) {
     return d;
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/lib/process.ts
+/**
+ * Runs programs with argument arrays (never a shell string built from input), with a
+ * timeout that kills the whole process group, bounded output capture, and optional
+ * line callbacks for streaming logs.
+ */
+
+function lineSplitter(cb) {
+    let rest = '';
+    return {
+        push(s) {
+            if (!cb)
+                return;
+            rest += s;
+            let i;
+            while ((i = rest.indexOf('\n')) >= 0) {
+                cb(rest.slice(0, i).replace(/\r$/, ''));
+                rest = rest.slice(i + 1);
+            }
+        },
+        end() {
+            if (cb && rest)
+                cb(rest);
+            rest = '';
+        }
+    };
+}
+/** Runs `cmd args…` and resolves with its exit code and output; never rejects on a non-zero exit. */
+function exec(cmd, args, opts = {}) {
+    const max = opts.maxBuffer ?? 16 * 1024 * 1024;
+    const start = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true
+        });
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const out = lineSplitter(opts.onStdoutLine);
+        const err = lineSplitter(opts.onStderrLine);
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
+        child.stdout.on('data', (s) => {
+            stdout = (stdout + s).slice(-max);
+            out.push(s);
+        });
+        child.stderr.on('data', (s) => {
+            stderr = (stderr + s).slice(-max);
+            err.push(s);
+        });
+        const timer = opts.timeoutMs !== undefined
+            ? setTimeout(() => {
+                timedOut = true;
+                killGroup(child.pid);
+            }, opts.timeoutMs)
+            : undefined;
+        child.on('error', e => {
+            if (timer)
+                clearTimeout(timer);
+            reject(e);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            out.end();
+            err.end();
+            resolve({
+                code: code ?? (signal ? 128 + 9 : 1),
+                stdout,
+                stderr,
+                timedOut,
+                durationMs: Date.now() - start
+            });
+        });
+        child.stdin.on('error', () => undefined);
+        if (opts.input !== undefined)
+            child.stdin.end(opts.input);
+        else
+            child.stdin.end();
+    });
+}
+function killGroup(pid) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, 'SIGKILL');
+    }
+    catch {
+        try {
+            process.kill(pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/docker.ts
+/**
+ * The docker CLI, behind an interface so domain code can be tested with a fake that
+ * records argv. Always argument arrays; the client is the first `docker` on PATH unless
+ * told otherwise (build-image picks a client per engine path).
+ */
+
+
+class DockerCli {
+    binary;
+    env;
+    constructor(binary = 'docker', env) {
+        this.binary = binary;
+        this.env = env;
+    }
+    async run(args, opts = {}) {
+        try {
+            return await exec(this.binary, args, { env: this.env, ...opts });
+        }
+        catch (e) {
+            if (e.code === 'ENOENT') {
+                throw new errors_UserError(`The docker client (${this.binary}) is not installed on this runner`);
+            }
+            throw e;
+        }
+    }
+}
+/** Runs a docker command that must succeed; its stderr tail becomes the error. */
+async function dockerOk(docker, args, what, opts = {}) {
+    const r = await docker.run(args, opts);
+    if (r.code !== 0) {
+        const tail = r.stderr.trim().split('\n').slice(-5).join(' ').trim();
+        throw new UserError(`${what} failed${r.timedOut ? ' (timed out)' : ''}: ${tail || `docker exited ${r.code}`}`);
+    }
+    return r.stdout;
+}
+/** The label every container Gantry creates carries, so none can leak unnoticed. */
+const GANTRY_LABEL = 'dev.gantry.managed';
+/** Labels for a container created by a stage: `dev.gantry.managed=<stage>` plus the run id. */
+function containerLabels(stage) {
+    const run = process.env.GITHUB_RUN_ID ?? 'local';
+    return ['--label', `${GANTRY_LABEL}=${stage}`, '--label', `dev.gantry.run=${run}`];
+}
+/** Removes a container, ignoring "no such container". */
+async function removeContainer(docker, id) {
+    await docker.run(['rm', '-f', '-v', id]);
+}
+
 ;// CONCATENATED MODULE: ./src/lib/build/args.ts
 /**
  * The build command for each engine path, as a pure function of the resolved request:
@@ -571,163 +721,128 @@ function locateLegacyFailure(raw, dockerfile) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/lib/process.ts
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/lib/build/engine-api.ts
 /**
- * Runs programs with argument arrays (never a shell string built from input), with a
- * timeout that kills the whole process group, bounded output capture, and optional
- * line callbacks for streaming logs.
+ * The local engine's HTTP API over its unix socket, for what build-image reads back after a
+ * build (the image's size, layers and labels): one GET over the socket takes ~1–3 ms, where
+ * a `docker image inspect` process costs ~30 ms on a 2-core runner.
+ *
+ * Used only when the docker client would talk to that very socket: DOCKER_HOST unset or
+ * `unix://…`, no DOCKER_CONTEXT, and no current context chosen in the docker config. A
+ * tcp:// or ssh:// host, a context, or any unexpected answer goes through the CLI instead.
+ * Paths carry no API version, so the engine answers in its own (a daemon that has dropped
+ * old API versions still answers).
  */
 
-function lineSplitter(cb) {
-    let rest = '';
-    return {
-        push(s) {
-            if (!cb)
-                return;
-            rest += s;
-            let i;
-            while ((i = rest.indexOf('\n')) >= 0) {
-                cb(rest.slice(0, i).replace(/\r$/, ''));
-                rest = rest.slice(i + 1);
-            }
-        },
-        end() {
-            if (cb && rest)
-                cb(rest);
-            rest = '';
-        }
-    };
-}
-/** Runs `cmd args…` and resolves with its exit code and output; never rejects on a non-zero exit. */
-function exec(cmd, args, opts = {}) {
-    const max = opts.maxBuffer ?? 16 * 1024 * 1024;
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            detached: true
-        });
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const out = lineSplitter(opts.onStdoutLine);
-        const err = lineSplitter(opts.onStderrLine);
-        child.stdout.setEncoding('utf8');
-        child.stderr.setEncoding('utf8');
-        child.stdout.on('data', (s) => {
-            stdout = (stdout + s).slice(-max);
-            out.push(s);
-        });
-        child.stderr.on('data', (s) => {
-            stderr = (stderr + s).slice(-max);
-            err.push(s);
-        });
-        const timer = opts.timeoutMs !== undefined
-            ? setTimeout(() => {
-                timedOut = true;
-                killGroup(child.pid);
-            }, opts.timeoutMs)
-            : undefined;
-        child.on('error', e => {
-            if (timer)
-                clearTimeout(timer);
-            reject(e);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            out.end();
-            err.end();
-            resolve({
-                code: code ?? (signal ? 128 + 9 : 1),
-                stdout,
-                stderr,
-                timedOut,
-                durationMs: Date.now() - start
-            });
-        });
-        child.stdin.on('error', () => undefined);
-        if (opts.input !== undefined)
-            child.stdin.end(opts.input);
-        else
-            child.stdin.end();
-    });
-}
-function killGroup(pid) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, 'SIGKILL');
+
+
+
+/** The socket the docker client would use, when it is a local unix socket; else undefined. */
+function engineSocket(env = process.env, defaultSocket = '/var/run/docker.sock') {
+    if (env.DOCKER_CONTEXT)
+        return undefined;
+    const host = env.DOCKER_HOST;
+    let socket;
+    if (host) {
+        if (!host.startsWith('unix://'))
+            return undefined;
+        socket = host.slice('unix://'.length);
     }
-    catch {
+    else {
+        // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
+        const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
         try {
-            process.kill(pid, 'SIGKILL');
+            const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+            if (config.currentContext && config.currentContext !== 'default')
+                return undefined;
         }
         catch {
-            /* already gone */
+            /* no config (or not JSON, which the client would refuse): the default socket */
         }
+        socket = defaultSocket;
+    }
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(socket).isSocket() ? socket : undefined;
+    }
+    catch {
+        return undefined;
     }
 }
-
-;// CONCATENATED MODULE: ./src/lib/docker.ts
 /**
- * The docker CLI, behind an interface so domain code can be tested with a fake that
- * records argv. Always argument arrays; the client is the first `docker` on PATH unless
- * told otherwise (build-image picks a client per engine path).
+ * GET `apiPath` (unversioned) from the engine on `socket`, as one HTTP/1.0 exchange on a
+ * plain socket: the engine answers without chunking and closes. (node:http would do, but
+ * its first request in a process costs ~10 ms of lazy set-up, more than the whole exchange.)
+ * Rejects on a transport error, a timeout, or an answer that is not plain HTTP/1.x.
  */
-
-
-class DockerCli {
-    binary;
-    env;
-    constructor(binary = 'docker', env) {
-        this.binary = binary;
-        this.env = env;
-    }
-    async run(args, opts = {}) {
-        try {
-            return await exec(this.binary, args, { env: this.env, ...opts });
-        }
-        catch (e) {
-            if (e.code === 'ENOENT') {
-                throw new errors_UserError(`The docker client (${this.binary}) is not installed on this runner`);
+function apiGet(socket, apiPath, timeoutMs = 10_000) {
+    return new Promise((resolve, reject) => {
+        const conn = external_node_net_default().createConnection({ path: socket });
+        const chunks = [];
+        conn.setTimeout(timeoutMs, () => conn.destroy(new Error(`engine API GET ${apiPath} timed out`)));
+        conn.on('data', (c) => chunks.push(c));
+        conn.on('error', reject);
+        conn.on('end', () => {
+            const all = Buffer.concat(chunks);
+            const split = all.indexOf('\r\n\r\n');
+            const head = all.subarray(0, split < 0 ? all.length : split).toString('latin1');
+            const status = head.match(/^HTTP\/1\.[01] (\d{3})/);
+            if (split < 0 || !status || /^transfer-encoding:\s*chunked/im.test(head)) {
+                reject(new Error(`engine API GET ${apiPath}: not a plain HTTP/1.x answer`));
+                return;
             }
-            throw e;
-        }
+            resolve({ status: Number(status[1]), body: all.subarray(split + 4).toString('utf8') });
+        });
+        // write, not end: a half-closed connection tells the engine the client went away.
+        conn.write(`GET ${apiPath} HTTP/1.0\r\nHost: docker\r\nUser-Agent: gantry-build-image\r\n\r\n`);
+    });
+}
+/**
+ * The engine's inspection of an image: `{ image }` when it has it, `{ image: undefined }`
+ * when it answers that it has not (404, e.g. buildx pushed without loading), undefined when
+ * the API could not say (the caller asks the CLI then).
+ */
+async function inspectImageApi(socket, ref) {
+    try {
+        const r = await apiGet(socket, `/images/${encodeURIComponent(ref)}/json`);
+        if (r.status === 404)
+            return { image: undefined };
+        if (r.status !== 200)
+            return undefined;
+        return { image: JSON.parse(r.body) };
     }
-}
-/** Runs a docker command that must succeed; its stderr tail becomes the error. */
-async function dockerOk(docker, args, what, opts = {}) {
-    const r = await docker.run(args, opts);
-    if (r.code !== 0) {
-        const tail = r.stderr.trim().split('\n').slice(-5).join(' ').trim();
-        throw new UserError(`${what} failed${r.timedOut ? ' (timed out)' : ''}: ${tail || `docker exited ${r.code}`}`);
+    catch {
+        return undefined;
     }
-    return r.stdout;
-}
-/** The label every container Gantry creates carries, so none can leak unnoticed. */
-const GANTRY_LABEL = 'dev.gantry.managed';
-/** Labels for a container created by a stage: `dev.gantry.managed=<stage>` plus the run id. */
-function containerLabels(stage) {
-    const run = process.env.GITHUB_RUN_ID ?? 'local';
-    return ['--label', `${GANTRY_LABEL}=${stage}`, '--label', `dev.gantry.run=${run}`];
-}
-/** Removes a container, ignoring "no such container". */
-async function removeContainer(docker, id) {
-    await docker.run(['rm', '-f', '-v', id]);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/lib/build/engine.ts
 /**
  * Which builder this runner has, in order of preference: `docker buildx build` (GitHub's
  * hosted runners); BuildKit through a classic client (`DOCKER_BUILDKIT=1 docker build`,
  * which a client without the buildx plugin refuses, so each client is probed); else the
  * legacy builder.
+ *
+ * Detection runs before every build, and each probe is a docker client process (~25–40 ms
+ * on a 2-core runner), so it is kept cheap:
+ * - on Linux, `buildx version` is asked only when a `docker-buildx` plugin file exists
+ *   where the client looks for plugins (a client cannot find a plugin that is not there);
+ * - the probes that remain run concurrently;
+ * - the answer is cached for the rest of the job in RUNNER_TEMP, keyed by everything that
+ *   could change it (each client binary's path, size and mtime, the buildx plugin files,
+ *   the docker config file, DOCKER_HOST / DOCKER_CONTEXT / BUILDX_BUILDER / DOCKER_CONFIG),
+ *   so a second build in the same job starts no probe at all.
  */
+
+
+
 
 
 const ENGINE_LABEL = {
@@ -739,60 +854,191 @@ const defaultClientFactory = (binary, env) => new DockerCli(binary, { ...process
 /** Client candidates: the first `docker` on PATH, then Debian's /usr/bin/docker. */
 const DEFAULT_CLIENTS = ['docker', '/usr/bin/docker'];
 /** The file a client name runs: itself when it has a slash, else the first match on PATH. */
-function resolveBinary(client) {
+function resolveBinary(client, env = process.env) {
     if (client.includes('/'))
         return client;
-    for (const dir of (process.env.PATH ?? '').split(':')) {
+    for (const dir of (env.PATH ?? '').split(':')) {
         if (dir && (0,external_node_fs_namespaceObject.existsSync)(`${dir}/${client}`))
             return `${dir}/${client}`;
     }
     return client;
 }
-function sameBinary(a, b) {
+function realBinary(client, env) {
     try {
-        return (0,external_node_fs_namespaceObject.realpathSync)(resolveBinary(a)) === (0,external_node_fs_namespaceObject.realpathSync)(resolveBinary(b));
+        return (0,external_node_fs_namespaceObject.realpathSync)(resolveBinary(client, env));
     }
     catch {
-        return a === b;
+        return client;
     }
 }
-async function probe(client, factory) {
-    const run = async (env, args) => {
-        try {
-            return await factory(client, env).run(args, { timeoutMs: 20_000 });
-        }
-        catch {
-            return undefined; // not installed
-        }
-    };
-    // Both questions at once: detection runs before every build and must stay cheap.
-    const [buildx, buildkit] = await Promise.all([
-        run({}, ['buildx', 'version']),
-        // A client that cannot use BuildKit refuses (`buildx component is missing`); one that can lists --secret.
-        run({ DOCKER_BUILDKIT: '1' }, ['build', '--help'])
-    ]);
-    return {
-        client,
-        installed: buildx !== undefined || buildkit !== undefined,
-        buildx: buildx?.code === 0,
-        buildkit: buildkit?.code === 0 && buildkit.stdout.includes('--secret')
-    };
+/** The docker config directory: DOCKER_CONFIG, else ~/.docker. */
+function configDir(env) {
+    return env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
 }
-async function detectEngine(clients = DEFAULT_CLIENTS, factory = defaultClientFactory) {
-    const distinct = [];
-    for (const c of clients)
-        if (!distinct.some(d => sameBinary(d, c)))
-            distinct.push(c);
-    const probes = (await Promise.all(distinct.map(c => probe(c, factory)))).filter(p => p.installed);
-    const buildx = probes.find(p => p.buildx);
-    if (buildx)
-        return { path: 'buildx', client: buildx.client, env: {} };
-    const buildkit = probes.find(p => p.buildkit);
-    if (buildkit)
-        return { path: 'buildkit', client: buildkit.client, env: { DOCKER_BUILDKIT: '1' } };
-    if (probes.length === 0)
+function readConfig(env) {
+    try {
+        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(configDir(env), 'config.json'), 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+/**
+ * The directories a Linux docker client searches for plugins (docker/cli
+ * cli-plugins/manager): the config's `cli-plugins`, DOCKER_CLI_PLUGIN_EXTRA_DIRS, the config's
+ * `cliPluginsExtraDirs`, then the system directories.
+ */
+function pluginDirs(env = process.env) {
+    const extra = readConfig(env).cliPluginsExtraDirs;
+    return [
+        external_node_path_default().join(configDir(env), 'cli-plugins'),
+        // Newer clients also read extra dirs from the environment; listing them costs nothing.
+        ...(env.DOCKER_CLI_PLUGIN_EXTRA_DIRS ?? '').split((external_node_path_default()).delimiter).filter(Boolean),
+        ...(Array.isArray(extra) ? extra.filter((d) => typeof d === 'string') : []),
+        '/usr/local/lib/docker/cli-plugins',
+        '/usr/local/libexec/docker/cli-plugins',
+        '/usr/lib/docker/cli-plugins',
+        '/usr/libexec/docker/cli-plugins'
+    ];
+}
+/** `size:mtime:inode` of a file, or `-` when there is none: enough to see it change. */
+function fingerprint(file) {
+    try {
+        const s = (0,external_node_fs_namespaceObject.statSync)(file);
+        return `${s.size}:${s.mtimeMs}:${s.ino}`;
+    }
+    catch {
+        return '-';
+    }
+}
+/** Everything the answer depends on, as one string (hashed into the cache file's name). */
+function detectionKey(clients, dirs, env) {
+    return JSON.stringify({
+        v: 1,
+        platform: process.platform,
+        uid: process.getuid?.() ?? -1,
+        clients: clients.map(c => {
+            const file = resolveBinary(c, env);
+            const real = realBinary(c, env);
+            return [c, file, real, fingerprint(real)];
+        }),
+        plugins: dirs ? dirs.map(d => [d, fingerprint(external_node_path_default().join(d, 'docker-buildx'))]) : null,
+        config: fingerprint(external_node_path_default().join(configDir(env), 'config.json')),
+        env: ['DOCKER_HOST', 'DOCKER_CONTEXT', 'BUILDX_BUILDER', 'DOCKER_CONFIG', 'HOME'].map(k => env[k] ?? null)
+    });
+}
+function cacheFile(dir, key) {
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(key).digest('hex').slice(0, 24);
+    return external_node_path_default().join(dir, `gantry-build-image-engine-${hash}.json`);
+}
+const PATHS = ['buildx', 'buildkit', 'legacy'];
+function readCache(file) {
+    try {
+        const e = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8'));
+        if (!PATHS.includes(e.path) ||
+            typeof e.client !== 'string' ||
+            typeof e.env !== 'object' ||
+            e.env === null ||
+            !Object.values(e.env).every(v => typeof v === 'string'))
+            return undefined;
+        return { path: e.path, client: e.client, env: e.env };
+    }
+    catch {
+        return undefined;
+    }
+}
+function writeCache(file, engine) {
+    try {
+        (0,external_node_fs_namespaceObject.mkdirSync)(external_node_path_default().dirname(file), { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        (0,external_node_fs_namespaceObject.writeFileSync)(tmp, JSON.stringify(engine));
+        (0,external_node_fs_namespaceObject.renameSync)(tmp, file); // atomic: a concurrent build reads the old file or the new one
+    }
+    catch {
+        /* a cache that cannot be written only costs the next build its probes */
+    }
+}
+async function ask(client, factory, env, args, ok) {
+    try {
+        const r = await factory(client, env).run(args, { timeoutMs: 20_000 });
+        return r.code === 0 && ok(r.stdout) ? 'yes' : 'no';
+    }
+    catch {
+        return 'absent'; // not installed
+    }
+}
+const askBuildx = (client, factory) => ask(client, factory, {}, ['buildx', 'version'], () => true);
+// A client that cannot use BuildKit refuses (`buildx component is missing`); one that can lists --secret.
+const askBuildkit = (client, factory) => ask(client, factory, { DOCKER_BUILDKIT: '1' }, ['build', '--help'], out => out.includes('--secret'));
+/**
+ * `buildx`: whether a buildx plugin can be there (`unknown`: no idea, so every question is
+ * asked at once; `present`: buildx is asked first and BuildKit only if no client has it;
+ * `absent`: only BuildKit is asked).
+ */
+async function probe(clients, factory, buildx) {
+    const askAllBuildkit = () => Promise.all(clients.map(c => askBuildkit(c, factory)));
+    let bx = [];
+    let bk = [];
+    if (buildx === 'unknown') {
+        ;
+        [bx, bk] = await Promise.all([
+            Promise.all(clients.map(c => askBuildx(c, factory))),
+            askAllBuildkit()
+        ]);
+    }
+    else if (buildx === 'present') {
+        bx = await Promise.all(clients.map(c => askBuildx(c, factory)));
+    }
+    const x = bx.findIndex(a => a === 'yes');
+    if (x >= 0)
+        return { path: 'buildx', client: clients[x], env: {} };
+    if (buildx !== 'unknown')
+        bk = await askAllBuildkit();
+    const k = bk.findIndex(a => a === 'yes');
+    if (k >= 0)
+        return { path: 'buildkit', client: clients[k], env: { DOCKER_BUILDKIT: '1' } };
+    const installed = clients.findIndex((_c, i) => bk[i] !== 'absent' || (bx[i] !== undefined && bx[i] !== 'absent'));
+    if (installed < 0)
         return { path: 'legacy', client: clients[0] ?? 'docker', env: {} };
-    return { path: 'legacy', client: probes[0].client, env: { DOCKER_BUILDKIT: '0' } };
+    return { path: 'legacy', client: clients[installed], env: { DOCKER_BUILDKIT: '0' } };
+}
+async function detectEngine(clients = DEFAULT_CLIENTS, factory = defaultClientFactory, options = {}) {
+    const env = options.env ?? process.env;
+    const production = factory === defaultClientFactory;
+    const cacheDir = options.cacheDir === undefined ? (production ? env.RUNNER_TEMP : undefined) : options.cacheDir;
+    const dirs = options.pluginDirs === undefined
+        ? production && process.platform === 'linux'
+            ? pluginDirs(env)
+            : null
+        : options.pluginDirs;
+    // Distinct binaries only: `docker` on PATH is often /usr/bin/docker itself.
+    const distinct = [];
+    const seen = new Set();
+    for (const c of clients) {
+        const real = realBinary(c, env);
+        if (!seen.has(real)) {
+            seen.add(real);
+            distinct.push(c);
+        }
+    }
+    const file = cacheDir ? cacheFile(cacheDir, detectionKey(clients, dirs, env)) : undefined;
+    if (file) {
+        const cached = readCache(file);
+        if (cached) {
+            options.logger?.debug(`Builder detection reused from this job (${file})`);
+            return cached;
+        }
+    }
+    const buildx = dirs === null
+        ? 'unknown'
+        : dirs.some(d => (0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(d, 'docker-buildx')))
+            ? 'present'
+            : 'absent';
+    const engine = await probe(distinct, factory, buildx);
+    options.logger?.debug(`Builder detected by probing ${distinct.join(', ')}${buildx === 'absent' ? ` (no docker-buildx plugin in ${dirs.join(', ')})` : ''}`);
+    if (file)
+        writeCache(file, engine);
+    return engine;
 }
 
 ;// CONCATENATED MODULE: ./src/lib/build/progress.ts
@@ -884,6 +1130,8 @@ async function retry(fn, o, onRetry = () => undefined) {
 
 
 
+
+
 /** A build that failed in the Dockerfile: where, and what it printed. */
 class DockerfileError extends errors_UserError {
     location;
@@ -900,11 +1148,16 @@ const DEFAULT_PUSH_RETRY = {
     baseDelayMs: 2000,
     maxDelayMs: 20_000
 };
-async function inspect(docker, id) {
+async function inspectCli(docker, id) {
     const r = await docker.run(['image', 'inspect', '--format', '{{json .}}', id]);
     if (r.code !== 0)
         return undefined;
     return JSON.parse(r.stdout);
+}
+/** The built image as the engine sees it: over the API socket when there is one, else the CLI. */
+async function inspect(docker, socket, id) {
+    const viaApi = socket ? await inspectImageApi(socket, id) : undefined;
+    return viaApi ? viaApi.image : inspectCli(docker, id);
 }
 /**
  * Runs the build. `dockerfileText` is read by the caller (it already checked the file exists);
@@ -916,6 +1169,11 @@ async function build(engine, req, dockerfileText, displayFile, deps) {
     const cmd = getBuildCommand(engine, req);
     for (const w of cmd.warnings)
         logger.warning(w);
+    const socket = deps.socket === undefined
+        ? deps.docker instanceof DockerCli
+            ? engineSocket(process.env)
+            : undefined
+        : (deps.socket ?? undefined);
     let output = '';
     const r = await logger.group(`Build with ${ENGINE_LABEL[engine.path]}`, async () => {
         logger.info(`${engine.client} ${cmd.args.join(' ')}`);
@@ -941,6 +1199,9 @@ async function build(engine, req, dockerfileText, displayFile, deps) {
     const buildMs = Date.now() - start;
     const steps = countSteps(engine.path, output);
     const imageId = (await (0,promises_namespaceObject.readFile)(req.iidFile, 'utf8')).trim();
+    // Read the image back now, while the rest (push) goes on: neither waits for the other.
+    const inspecting = inspect(docker, socket, imageId);
+    inspecting.catch(() => undefined); // awaited below; a failed push must not leave it unhandled
     await (0,promises_namespaceObject.rm)(req.iidFile, { force: true });
     let buildxMetadata;
     if (engine.path === 'buildx') {
@@ -992,7 +1253,7 @@ async function build(engine, req, dockerfileText, displayFile, deps) {
             pushed.push({ tag, digest, attempts: 1 });
     }
     const pushMs = Date.now() - pushStart;
-    const image = await inspect(docker, imageId);
+    const image = await inspecting;
     const digest = pushed[0]?.digest ?? '';
     const pinnedRef = digest ? pinned(parseReference('tags', pushed[0].tag), digest) : imageId;
     return {
@@ -1035,6 +1296,49 @@ function metadataJson(result, req) {
         'duration-ms': result.durationMs,
         ...(result.buildxMetadata ? { buildx: result.buildxMetadata } : {})
     });
+}
+
+;// CONCATENATED MODULE: ./src/lib/build/commit.ts
+/**
+ * The commit time behind the `org.opencontainers.image.created` auto-label, read only when
+ * that label needs it: from the event payload when it has one, else from the checkout with
+ * one `git log` (a process: start it concurrently with the builder detection).
+ */
+
+
+
+
+const CREATED_LABEL = 'org.opencontainers.image.created';
+/**
+ * Whether the `created` auto-label needs the commit time: not when auto-labels are off, when
+ * SOURCE_DATE_EPOCH gives the time (it wins), or when an explicit `created` label replaces it.
+ */
+function needsCommitTime(autoLabels, explicitLabels, env = process.env) {
+    if (!autoLabels)
+        return false;
+    if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH))
+        return false;
+    return !explicitLabels.some(([k]) => k === CREATED_LABEL);
+}
+/** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
+async function commitTime(workspace, env = process.env) {
+    const eventPath = env.GITHUB_EVENT_PATH;
+    if (eventPath) {
+        try {
+            const event = JSON.parse(await (0,promises_namespaceObject.readFile)(eventPath, 'utf8'));
+            if (event.head_commit?.timestamp)
+                return event.head_commit.timestamp;
+        }
+        catch {
+            /* missing or not JSON: fall back to git */
+        }
+    }
+    if (!(0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(workspace, '.git')))
+        return undefined;
+    const r = await exec('git', ['-C', workspace, 'log', '-1', '--format=%cI'], {
+        timeoutMs: 10_000
+    }).catch(() => undefined);
+    return r?.code === 0 ? r.stdout.trim() || undefined : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/lib/build/labels.ts
@@ -3590,26 +3894,6 @@ function getInputs(workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(), en
 
 
 
-/** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
-async function commitTime(workspace, env) {
-    const eventPath = env.GITHUB_EVENT_PATH;
-    if (eventPath && (0,external_node_fs_namespaceObject.existsSync)(eventPath)) {
-        try {
-            const event = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(eventPath, 'utf8'));
-            if (event.head_commit?.timestamp)
-                return event.head_commit.timestamp;
-        }
-        catch {
-            /* not JSON: fall back to git */
-        }
-    }
-    if (!(0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(workspace, '.git')))
-        return undefined;
-    const r = await exec('git', ['-C', workspace, 'log', '-1', '--format=%cI'], {
-        timeoutMs: 10_000
-    }).catch(() => undefined);
-    return r?.code === 0 ? r.stdout.trim() || undefined : undefined;
-}
 /** Secret values are masked in every later log line, whatever prints them. */
 function maskSecrets(inputs, ctx) {
     for (const s of inputs.secrets) {
@@ -3684,18 +3968,31 @@ async function execute(inputs, ctx) {
     const suspicious = checkBuildArgs(inputs.buildArgs, inputs.allowSecretBuildArgs);
     if (suspicious.length)
         logger.warning(`build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`);
-    const engine = await logger.group('Detect the builder', async () => {
-        const e = await detectEngine();
-        logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`);
-        return e;
-    });
+    // Independent start-up work overlaps: the builder (cached per job in RUNNER_TEMP), the
+    // commit time (only when the `created` label needs it) and the Dockerfile's text.
+    const [engine, commit, dockerfileText] = await Promise.all([
+        logger.group('Detect the builder', async () => {
+            const e = await detectEngine(undefined, undefined, {
+                cacheDir: env.RUNNER_TEMP || null,
+                env,
+                logger
+            });
+            logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`);
+            return e;
+        }),
+        needsCommitTime(inputs.autoLabels, inputs.labels, env)
+            ? commitTime(workspace, env)
+            : Promise.resolve(undefined),
+        // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+        inputs.file ? (0,promises_namespaceObject.readFile)(inputs.file, 'utf8') : Promise.resolve('')
+    ]);
     const github = {
         serverUrl: env.GITHUB_SERVER_URL,
         repository: env.GITHUB_REPOSITORY,
         sha: env.GITHUB_SHA,
         ref: env.GITHUB_REF,
         sourceDateEpoch: env.SOURCE_DATE_EPOCH,
-        commitTime: inputs.autoLabels ? await commitTime(workspace, env) : undefined
+        commitTime: commit
     };
     const labels = inputs.autoLabels ? mergeLabels(autoLabels(github), inputs.labels) : inputs.labels;
     const temp = env.RUNNER_TEMP || (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8161, 23))).tmpdir();
@@ -3723,8 +4020,6 @@ async function execute(inputs, ctx) {
         iidFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.iid`),
         metadataFile: external_node_path_default().join(temp, `gantry-build-image-${stamp}.json`)
     };
-    // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
-    const dockerfileText = inputs.file ? await (0,promises_namespaceObject.readFile)(inputs.file, 'utf8') : '';
     const displayFile = inputs.file
         ? external_node_path_default().relative(workspace, inputs.file).split((external_node_path_default()).sep).join('/')
         : 'Dockerfile';

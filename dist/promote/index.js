@@ -5,7 +5,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9296);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4527);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -14,7 +14,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9296:
+/***/ 4527:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -632,9 +632,6 @@ const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/lib/registry/transport.ts
@@ -642,8 +639,9 @@ var external_node_stream_ = __nccwpck_require__(7075);
  * HTTP for the registry client over node:http/https with keep-alive agents. Not the global
  * fetch: its first use costs Node 20 a lazy load of its own HTTP stack (100-200 ms on a busy
  * runner), and node streams give the blob copy backpressure without web-stream overhead.
+ * node:https (and TLS under it) is loaded on the first https request only: a run against
+ * plain-HTTP registries never pays for it.
  */
-
 
 
 /** A network error with a code, as node's own (`ETIMEDOUT` for our timeouts). */
@@ -719,46 +717,52 @@ function nodeTransport(o = {}) {
         maxSockets: o.maxSockets ?? 16,
         scheduling: 'lifo'
     };
-    const agents = { http: new (external_node_http_default()).Agent(agentOptions), https: new (external_node_https_default()).Agent(agentOptions) };
-    return req => new Promise((resolve, reject) => {
-        const mod = req.url.protocol === 'https:' ? (external_node_https_default()) : (external_node_http_default());
-        const agent = req.url.protocol === 'https:' ? agents.https : agents.http;
-        let settled = false;
-        const r = mod.request(req.url, { method: req.method, headers: req.headers, agent }, res => {
-            settled = true;
-            r.setTimeout(0);
-            // No body to read (HEAD, 204, 304, empty): drain now so the socket returns to the pool.
-            if (req.method === 'HEAD' ||
-                res.statusCode === 204 ||
-                res.statusCode === 304 ||
-                res.headers['content-length'] === '0')
-                res.resume();
-            // Idle timeout while the body streams, so a stalled registry cannot hang a copy.
-            const idle = Math.max(req.timeoutMs ?? 0, 120_000);
-            res.setTimeout(idle, () => res.destroy(new NetworkError(`the body stalled for ${idle} ms`, 'ETIMEDOUT')));
-            resolve(wrap(res, req.url));
-        });
-        const fail = (e) => {
-            if (settled)
-                return;
-            settled = true;
-            reject(e);
-        };
-        r.on('error', fail);
-        if (req.timeoutMs)
-            r.setTimeout(req.timeoutMs, () => r.destroy(new NetworkError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT')));
-        const body = req.body;
-        if (body instanceof external_node_stream_.Readable) {
-            body.on('error', e => {
-                r.destroy(e);
-                fail(e);
+    const plain = new (external_node_http_default()).Agent(agentOptions);
+    let tls;
+    const secure = () => (tls ??= Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 23)).then(m => ({
+        mod: m.default,
+        agent: new m.default.Agent(agentOptions)
+    })));
+    return async (req) => {
+        const { mod, agent } = req.url.protocol === 'https:' ? await secure() : { mod: (external_node_http_default()), agent: plain };
+        return new Promise((resolve, reject) => {
+            let settled = false;
+            const r = mod.request(req.url, { method: req.method, headers: req.headers, agent }, res => {
+                settled = true;
+                r.setTimeout(0);
+                // No body to read (HEAD, 204, 304, empty): drain now so the socket returns to the pool.
+                if (req.method === 'HEAD' ||
+                    res.statusCode === 204 ||
+                    res.statusCode === 304 ||
+                    res.headers['content-length'] === '0')
+                    res.resume();
+                // Idle timeout while the body streams, so a stalled registry cannot hang a copy.
+                const idle = Math.max(req.timeoutMs ?? 0, 120_000);
+                res.setTimeout(idle, () => res.destroy(new NetworkError(`the body stalled for ${idle} ms`, 'ETIMEDOUT')));
+                resolve(wrap(res, req.url));
             });
-            body.pipe(r);
-        }
-        else {
-            r.end(body);
-        }
-    });
+            const fail = (e) => {
+                if (settled)
+                    return;
+                settled = true;
+                reject(e);
+            };
+            r.on('error', fail);
+            if (req.timeoutMs)
+                r.setTimeout(req.timeoutMs, () => r.destroy(new NetworkError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT')));
+            const body = req.body;
+            if (body instanceof external_node_stream_.Readable) {
+                body.on('error', e => {
+                    r.destroy(e);
+                    fail(e);
+                });
+                body.pipe(r);
+            }
+            else {
+                r.end(body);
+            }
+        });
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lib/registry/client.ts
@@ -1121,6 +1125,21 @@ class Repository {
             return this.location(res, what);
         return failure(res, what, this.registry);
     }
+    /** Abandons an upload session (best effort: the registry expires it anyway). */
+    async cancelUpload(location) {
+        try {
+            const res = await this.host.request(location, {
+                method: 'DELETE',
+                scopes: this.scopes,
+                retry: false,
+                what: `cancel upload into ${this.name}`
+            });
+            await discard(res);
+        }
+        catch {
+            /* the session expires on its own */
+        }
+    }
     /** Opens an upload session; returns its absolute URL. */
     async startUpload() {
         const what = `start upload into ${this.name}`;
@@ -1209,12 +1228,18 @@ class Repository {
     }
     /**
      * The manifests that refer to `digest` as their subject: through the referrers API
-     * when the registry has it, else through the `sha256-<hex>` fallback tag.
+     * when the registry has it, else through the `sha256-<hex>` fallback tag. While it is not
+     * yet known whether the registry has the API, the fallback tag is HEADed at the same time
+     * (one round trip instead of two where the API is missing; a HEAD, so no manifest pull is
+     * counted against rate limits), and only fetched when it exists.
      */
     async referrers(digest) {
         const what = `GET referrers of ${this.name}@${digest}`;
         if (this.host.referrersApi === false)
             return { api: false, descriptors: await this.fallbackReferrers(digest) };
+        const fallback = this.host.referrersApi === undefined
+            ? this.headManifest(referrersTag(digest)).then(h => (h ? 'present' : 'absent'), () => 'unknown')
+            : undefined;
         const res = await this.host.request(this.path('referrers', digest), {
             method: 'GET',
             scopes: this.scopes,
@@ -1231,6 +1256,8 @@ class Repository {
         if (res.status !== 404 && res.status !== 200 && res.status !== 405 && res.status !== 400)
             await failure(res, what, this.registry);
         this.host.referrersApi = false;
+        if ((await fallback) === 'absent')
+            return { api: false, descriptors: [] };
         return { api: false, descriptors: await this.fallbackReferrers(digest) };
     }
     /** The referrers listed under the fallback tag `sha256-<hex>`. */
@@ -1278,6 +1305,7 @@ function referrersTag(digest) {
 
 
 
+
 function newCopyStats() {
     return {
         bytesCopied: 0,
@@ -1312,6 +1340,36 @@ async function limit(n, items, fn) {
         throw failed ?? bad.reason;
     return out;
 }
+/** At most `n` holders at once; the rest wait in order. */
+class Slots {
+    free;
+    waiting = [];
+    constructor(n) {
+        this.free = Math.max(1, n);
+    }
+    async run(fn) {
+        if (this.free > 0)
+            this.free--;
+        else
+            await new Promise(r => this.waiting.push(r));
+        try {
+            return await fn();
+        }
+        finally {
+            const next = this.waiting.shift();
+            if (next)
+                next();
+            else
+                this.free++;
+        }
+    }
+}
+/**
+ * Mount requests in flight at once within one registry. A mount moves no byte (one small
+ * request), so it is not held to `concurrency`, which bounds the streams; a declined mount
+ * that falls back to streaming takes a stream slot.
+ */
+const MOUNTS_AT_ONCE = 16;
 /** An error of one blob attempt that a fresh attempt may cure. */
 class TransientCopyError extends Error {
 }
@@ -1323,6 +1381,7 @@ class Copier {
     stats;
     inflight = new Map();
     concurrency;
+    streams;
     attempts;
     constructor(src, dst, o) {
         this.src = src;
@@ -1330,6 +1389,7 @@ class Copier {
         this.o = o;
         this.stats = o.stats ?? newCopyStats();
         this.concurrency = o.concurrency ?? 4;
+        this.streams = new Slots(this.concurrency);
         this.attempts = o.attempts ?? 5;
     }
     get sameRepository() {
@@ -1346,13 +1406,26 @@ class Copier {
         }
         return p;
     }
+    existing(d) {
+        this.stats.blobsExisting++;
+        this.stats.bytesExisting += d.size;
+    }
+    /**
+     * Within one registry the mount is asked for straight away: a 201 means the blob is in
+     * place (mounted, or already there), so no HEAD is spent first. Only when the registry
+     * declines the mount is the destination checked before any byte is uploaded. Across
+     * registries the destination is checked first.
+     */
     async copyBlob(d) {
-        if (this.sameRepository || (await this.dst.hasBlob(d.digest))) {
-            this.stats.blobsExisting++;
-            this.stats.bytesExisting += d.size;
-            return;
-        }
+        if (this.sameRepository)
+            return this.existing(d);
         const sameRegistry = this.src.registry === this.dst.registry;
+        let checked = false;
+        if (!sameRegistry) {
+            if (await this.dst.hasBlob(d.digest))
+                return this.existing(d);
+            checked = true;
+        }
         for (let n = 1;; n++) {
             try {
                 let location;
@@ -1364,13 +1437,23 @@ class Copier {
                         this.o.logger.debug(`mounted ${d.digest} (${d.size} bytes) from ${this.src.name}`);
                         return;
                     }
+                    if (!checked) {
+                        checked = true;
+                        if (await this.dst.hasBlob(d.digest)) {
+                            await this.dst.cancelUpload(m);
+                            return this.existing(d);
+                        }
+                    }
                     this.o.logger.debug(`${this.dst.registry} did not mount ${d.digest}; uploading it`);
                     location = m;
                 }
                 else {
-                    location = await this.dst.startUpload();
+                    // Opened while the source answers the GET (stream() waits for both).
+                    location = this.dst.startUpload();
                 }
-                await this.stream(d, location);
+                await (sameRegistry
+                    ? this.streams.run(() => this.stream(d, location))
+                    : this.stream(d, location));
                 this.stats.blobsCopied++;
                 this.stats.bytesCopied += d.size;
                 return;
@@ -1391,8 +1474,19 @@ class Copier {
         }
     }
     /** GET from the source piped into the upload, hashed as it passes; never held whole in memory. */
-    async stream(d, location) {
-        const res = await this.src.openBlob(d.digest);
+    async stream(d, upload) {
+        const [opened, started] = await Promise.allSettled([this.src.openBlob(d.digest), upload]);
+        if (opened.status === 'rejected') {
+            if (started.status === 'fulfilled')
+                await this.dst.cancelUpload(started.value);
+            throw opened.reason;
+        }
+        const res = opened.value;
+        if (started.status === 'rejected') {
+            await discard(res);
+            throw started.reason;
+        }
+        const location = started.value;
         const algo = d.digest.slice(0, d.digest.indexOf(':'));
         const hash = (0,external_node_crypto_.createHash)(algo);
         let n = 0;
@@ -1461,7 +1555,10 @@ class Copier {
             await limit(this.concurrency, refs, c => this.manifest(c, true));
         }
         else {
-            await limit(this.concurrency, refs, c => this.blob(c));
+            // Largest first: the long streams start at once, small blobs fill the gaps after.
+            const bySize = [...refs].sort((a, b) => b.size - a.size);
+            const sameRegistry = this.src.registry === this.dst.registry;
+            await limit(sameRegistry ? Math.max(this.concurrency, MOUNTS_AT_ONCE) : this.concurrency, bySize, c => this.blob(c));
         }
     }
 }
@@ -4484,12 +4581,50 @@ function platformsOf(m, single) {
     return single ? [formatPlatform(single)] : [];
 }
 const key = (r) => `${r.registry}/${r.name}`;
+/** Marks a promise as handled now (it is awaited later), so an early failure is no unhandled rejection. */
+function early(p) {
+    p.catch(() => undefined);
+    return p;
+}
+/**
+ * The order of work, and what overlaps. Reads overlap freely; writes wait for every check:
+ *   1. the source manifest GET, and meanwhile the HEAD of every destination tag;
+ *   2. the checks (digest, no-clobber, platforms) — nothing is written before they pass;
+ *   3. content: blobs (mounted within a registry, else streamed) and child manifests, while
+ *      the referrers of the source are listed and the config is read for the summary;
+ *      the manifest by digest only where a destination names no tag or referrers need
+ *      their subject, then the referrers;
+ *   4. tags last, each after every blob and child manifest is in place.
+ */
 async function promote(client, req, logger, hooks = {}) {
     const start = Date.now();
     const src = client.repository(req.source.registry, req.source.repository, {
         push: req.merge.length > 0
     });
     const stats = newCopyStats();
+    // The source manifest is asked for first (everything waits for it); the destination
+    // tags are read meanwhile (reads only: nothing is written before the checks).
+    const fetched = req.merge.length ? undefined : early(resolve(src, req.source));
+    const targets = req.destinations.map(ref => {
+        const repo = client.repository(ref.registry, ref.repository, { push: true });
+        const before = ref.tag
+            ? early(repo.headManifest(ref.tag).then(h => h?.digest))
+            : Promise.resolve(undefined);
+        return { ref, repo, before };
+    });
+    // The referrers of each subject, listed once (started as soon as a subject is known).
+    const listed = new Map();
+    const wantReferrers = req.copyReferrers && !req.rollback && targets.some(t => key(t.repo) !== key(src));
+    const listReferrers = (digest) => {
+        let p = listed.get(digest);
+        if (!p) {
+            p = early(src.referrers(digest).then(r => r.descriptors));
+            listed.set(digest, p);
+        }
+        return p;
+    };
+    if (wantReferrers && req.source.digest && !req.merge.length)
+        listReferrers(req.source.digest);
     // 1. The source, resolved once: only this digest is used from here on.
     const { top, sourceDigest, single } = await logger.group('Resolve the source', async () => {
         let m;
@@ -4498,10 +4633,10 @@ async function promote(client, req, logger, hooks = {}) {
             m = await mergeIndex(src, [...new Set(members)], logger);
         }
         else {
-            m = await resolve(src, req.source);
+            m = await fetched;
         }
         logger.info(`${refText(req.source)} → ${m.digest} (${m.mediaType})`);
-        let single;
+        let single = Promise.resolve(undefined);
         let top = m;
         if (isIndex(m.json)) {
             if (req.platforms.length) {
@@ -4517,22 +4652,33 @@ async function promote(client, req, logger, hooks = {}) {
             }
         }
         else if (!req.rollback) {
-            single = await manifestPlatform(src, m.json).catch(() => undefined);
-            if (req.platforms.length && !req.platforms.some(w => platformMatches(w, single)))
-                throw new UserError(`Input \`platforms\`: the source is a single ${formatPlatform(single)} image, not ${req.platforms.map(formatPlatform).join(', ')}`);
+            // The platform (from the config blob) is for the outputs and the summary; it gates
+            // the writes only when `platforms` asks for one.
+            single = early(manifestPlatform(src, m.json).catch(() => undefined));
+            if (req.platforms.length) {
+                const platform = await single;
+                if (!req.platforms.some(w => platformMatches(w, platform)))
+                    throw new UserError(`Input \`platforms\`: the source is a single ${formatPlatform(platform)} image, not ${req.platforms.map(formatPlatform).join(', ')}`);
+            }
         }
         return { top, sourceDigest: m.digest, single };
     });
+    const subjects = wantReferrers
+        ? [top.digest, ...(isIndex(top.json) ? top.json.manifests.map(m => m.digest) : [])]
+        : [];
+    subjects.forEach(listReferrers);
     // 2. Every destination checked before anything is written.
     const dests = await logger.group('Check the destinations', async () => {
         const out = [];
-        for (const ref of req.destinations) {
-            const repo = client.repository(ref.registry, ref.repository, { push: true });
-            const d = { ref, repo };
+        for (const { ref } of targets) {
             if (ref.digest && ref.digest !== top.digest && !req.rollback)
                 throw new UserError(`Destination ${refText(ref)} names a digest other than the one promoted (${top.digest}).`);
+        }
+        for (const t of targets) {
+            const { ref, repo } = t;
+            const d = { ref, repo };
             if (ref.tag) {
-                d.before = (await repo.headManifest(ref.tag))?.digest;
+                d.before = await t.before;
                 logger.info(`${refText(ref)}: ${d.before ?? '(new tag)'}`);
                 if (req.previousSuffix && !req.rollback) {
                     d.previousTag = `${ref.tag}${req.previousSuffix}`;
@@ -4552,29 +4698,31 @@ async function promote(client, req, logger, hooks = {}) {
     if (req.rollback)
         return rollback(req, dests, sourceDigest, stats, logger, hooks, start);
     await hooks.beforeWrite?.(top.digest);
+    // The manifests that tags are about to leave, read now (kept as `<tag><suffix>` later).
+    const leaving = new Map();
+    for (const d of dests)
+        if (d.before && d.previousTag && d.before !== top.digest)
+            leaving.set(d, early(d.repo.getManifest(d.before)));
     // 3. Content first: every blob and child manifest, then the manifest by digest, then referrers.
     let referrers = 0;
     await logger.group('Copy the content', async () => {
-        const listed = new Map();
         const repos = new Map();
         for (const d of dests)
             repos.set(key(d.repo), d.repo);
         await Promise.all([...repos.values()].map(async (dst) => {
             const copier = new Copier(src, dst, { logger, concurrency: req.concurrency, stats });
             await copier.contents(top.json);
+            const copyHere = wantReferrers && key(src) !== key(dst);
+            // A tag PUT writes the same bytes, so the manifest goes in by digest only where a
+            // destination has no tag, or where referrers of it will point at it.
             const untagged = dests.some(d => key(d.repo) === key(dst) && !d.ref.tag);
-            if ((key(src) !== key(dst) || top.digest !== sourceDigest) &&
-                (untagged || req.copyReferrers)) {
+            const referred = copyHere && (await listReferrers(top.digest)).length > 0;
+            if ((key(src) !== key(dst) || top.digest !== sourceDigest) && (untagged || referred)) {
                 await dst.putManifest(top.digest, top.bytes, top.mediaType);
                 stats.manifestsPut++;
             }
-            if (req.copyReferrers && key(src) !== key(dst)) {
-                const subjects = [
-                    top.digest,
-                    ...(isIndex(top.json) ? top.json.manifests.map(m => m.digest) : [])
-                ];
+            if (copyHere)
                 referrers = Math.max(referrers, await copyReferrers(copier, subjects, logger, listed));
-            }
         }));
         logger.info(`blobs: ${stats.blobsCopied} copied (${stats.bytesCopied} bytes), ${stats.blobsMounted} mounted (${stats.bytesMounted} bytes), ${stats.blobsExisting} already there`);
     });
@@ -4599,9 +4747,10 @@ async function promote(client, req, logger, hooks = {}) {
                 out.push(base);
                 continue;
             }
-            if (d.before && d.previousTag) {
-                const prev = await d.repo.getManifest(d.before);
-                await d.repo.putManifest(d.previousTag, prev.bytes, prev.mediaType);
+            const prev = leaving.get(d);
+            if (d.before && d.previousTag && prev) {
+                const m = await prev;
+                await d.repo.putManifest(d.previousTag, m.bytes, m.mediaType);
                 logger.info(`${repositoryName(d.ref)}:${d.previousTag} → ${d.before} (kept for rollback)`);
             }
             await d.repo.putManifest(d.ref.tag, top.bytes, top.mediaType);
@@ -4615,7 +4764,7 @@ async function promote(client, req, logger, hooks = {}) {
         sourceDigest,
         digest: top.digest,
         mediaType: top.mediaType,
-        platforms: platformsOf(top, single),
+        platforms: platformsOf(top, await single),
         destinations: results,
         referrers,
         stats,
@@ -4630,7 +4779,7 @@ async function copyReferrers(copier, subjects, logger, listed, depth = 0) {
     const lists = subjects.map(s => {
         let p = listed.get(s);
         if (!p) {
-            p = copier.src.referrers(s).then(r => r.descriptors);
+            p = early(copier.src.referrers(s).then(r => r.descriptors));
             listed.set(s, p);
         }
         return p;
@@ -5051,6 +5200,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 

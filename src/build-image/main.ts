@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { runAction } from '../common/run.js'
@@ -6,34 +6,14 @@ import { report, stepContext } from '../common/stage.js'
 import { writeSummary } from '../common/summary.js'
 import type { BuildRequest } from '../lib/build/args.js'
 import { build, DockerfileError, metadataJson, type BuildResult } from '../lib/build/build.js'
+import { commitTime, needsCommitTime } from '../lib/build/commit.js'
 import { defaultClientFactory, detectEngine, ENGINE_LABEL } from '../lib/build/engine.js'
 import { autoLabels, mergeLabels, type GithubContext } from '../lib/build/labels.js'
 import { checkBuildArgs } from '../lib/build/secrets.js'
 import { UserError } from '../lib/errors.js'
-import { exec } from '../lib/process.js'
 import type { StageContext, StageOutcome } from '../lib/stage.js'
 import { code, formatBytes, formatDuration, heading, table } from '../lib/summary.js'
 import { getInputs, OUTPUT, type Inputs } from './inputs.js'
-
-/** The commit time, from the event payload or the checkout, for a reproducible `created` label. */
-async function commitTime(workspace: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const eventPath = env.GITHUB_EVENT_PATH
-  if (eventPath && existsSync(eventPath)) {
-    try {
-      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
-        head_commit?: { timestamp?: string }
-      }
-      if (event.head_commit?.timestamp) return event.head_commit.timestamp
-    } catch {
-      /* not JSON: fall back to git */
-    }
-  }
-  if (!existsSync(path.join(workspace, '.git'))) return undefined
-  const r = await exec('git', ['-C', workspace, 'log', '-1', '--format=%cI'], {
-    timeoutMs: 10_000
-  }).catch(() => undefined)
-  return r?.code === 0 ? r.stdout.trim() || undefined : undefined
-}
 
 /** Secret values are masked in every later log line, whatever prints them. */
 function maskSecrets(inputs: Inputs, ctx: StageContext): void {
@@ -121,11 +101,24 @@ export async function execute(
       `build-args ${suspicious.join(', ')} look like credentials and are recorded in the image history (allowed by allow-secret-build-args)`
     )
 
-  const engine = await logger.group('Detect the builder', async () => {
-    const e = await detectEngine()
-    logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`)
-    return e
-  })
+  // Independent start-up work overlaps: the builder (cached per job in RUNNER_TEMP), the
+  // commit time (only when the `created` label needs it) and the Dockerfile's text.
+  const [engine, commit, dockerfileText] = await Promise.all([
+    logger.group('Detect the builder', async () => {
+      const e = await detectEngine(undefined, undefined, {
+        cacheDir: env.RUNNER_TEMP || null,
+        env,
+        logger
+      })
+      logger.info(`Engine path: ${ENGINE_LABEL[e.path]} (client ${e.client})`)
+      return e
+    }),
+    needsCommitTime(inputs.autoLabels, inputs.labels, env)
+      ? commitTime(workspace, env)
+      : Promise.resolve(undefined),
+    // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
+    inputs.file ? readFile(inputs.file, 'utf8') : Promise.resolve('')
+  ])
 
   const github: GithubContext = {
     serverUrl: env.GITHUB_SERVER_URL,
@@ -133,7 +126,7 @@ export async function execute(
     sha: env.GITHUB_SHA,
     ref: env.GITHUB_REF,
     sourceDateEpoch: env.SOURCE_DATE_EPOCH,
-    commitTime: inputs.autoLabels ? await commitTime(workspace, env) : undefined
+    commitTime: commit
   }
   const labels = inputs.autoLabels ? mergeLabels(autoLabels(github), inputs.labels) : inputs.labels
   const temp = env.RUNNER_TEMP || (await import('node:os')).tmpdir()
@@ -161,8 +154,6 @@ export async function execute(
     iidFile: path.join(temp, `gantry-build-image-${stamp}.iid`),
     metadataFile: path.join(temp, `gantry-build-image-${stamp}.json`)
   }
-  // A remote context has no local Dockerfile to point annotations at: an empty text maps no line.
-  const dockerfileText = inputs.file ? await readFile(inputs.file, 'utf8') : ''
   const displayFile = inputs.file
     ? path.relative(workspace, inputs.file).split(path.sep).join('/')
     : 'Dockerfile'

@@ -213,6 +213,22 @@ interface Dest {
 
 const key = (r: Repository): string => `${r.registry}/${r.name}`
 
+/** Marks a promise as handled now (it is awaited later), so an early failure is no unhandled rejection. */
+function early<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined)
+  return p
+}
+
+/**
+ * The order of work, and what overlaps. Reads overlap freely; writes wait for every check:
+ *   1. the source manifest GET, and meanwhile the HEAD of every destination tag;
+ *   2. the checks (digest, no-clobber, platforms) — nothing is written before they pass;
+ *   3. content: blobs (mounted within a registry, else streamed) and child manifests, while
+ *      the referrers of the source are listed and the config is read for the summary;
+ *      the manifest by digest only where a destination names no tag or referrers need
+ *      their subject, then the referrers;
+ *   4. tags last, each after every blob and child manifest is in place.
+ */
 export async function promote(
   client: RegistryClient,
   req: PromoteRequest,
@@ -225,6 +241,30 @@ export async function promote(
   })
   const stats = newCopyStats()
 
+  // The source manifest is asked for first (everything waits for it); the destination
+  // tags are read meanwhile (reads only: nothing is written before the checks).
+  const fetched = req.merge.length ? undefined : early(resolve(src, req.source))
+  const targets = req.destinations.map(ref => {
+    const repo = client.repository(ref.registry, ref.repository, { push: true })
+    const before = ref.tag
+      ? early(repo.headManifest(ref.tag).then(h => h?.digest))
+      : Promise.resolve(undefined)
+    return { ref, repo, before }
+  })
+  // The referrers of each subject, listed once (started as soon as a subject is known).
+  const listed = new Map<string, Promise<Descriptor[]>>()
+  const wantReferrers =
+    req.copyReferrers && !req.rollback && targets.some(t => key(t.repo) !== key(src))
+  const listReferrers = (digest: string): Promise<Descriptor[]> => {
+    let p = listed.get(digest)
+    if (!p) {
+      p = early(src.referrers(digest).then(r => r.descriptors))
+      listed.set(digest, p)
+    }
+    return p
+  }
+  if (wantReferrers && req.source.digest && !req.merge.length) listReferrers(req.source.digest)
+
   // 1. The source, resolved once: only this digest is used from here on.
   const { top, sourceDigest, single } = await logger.group('Resolve the source', async () => {
     let m: Manifest
@@ -232,10 +272,10 @@ export async function promote(
       const members = [...(req.source.digest ? [req.source.digest] : []), ...req.merge]
       m = await mergeIndex(src, [...new Set(members)], logger)
     } else {
-      m = await resolve(src, req.source)
+      m = await fetched!
     }
     logger.info(`${refText(req.source)} → ${m.digest} (${m.mediaType})`)
-    let single: Platform | undefined
+    let single: Promise<Platform | undefined> = Promise.resolve(undefined)
     let top = m
     if (isIndex(m.json)) {
       if (req.platforms.length) {
@@ -250,27 +290,38 @@ export async function promote(
           logger.info(`kept ${req.platforms.map(formatPlatform).join(', ')}: new index ${f.digest}`)
       }
     } else if (!req.rollback) {
-      single = await manifestPlatform(src, m.json).catch(() => undefined)
-      if (req.platforms.length && !req.platforms.some(w => platformMatches(w, single)))
-        throw new UserError(
-          `Input \`platforms\`: the source is a single ${formatPlatform(single)} image, not ${req.platforms.map(formatPlatform).join(', ')}`
-        )
+      // The platform (from the config blob) is for the outputs and the summary; it gates
+      // the writes only when `platforms` asks for one.
+      single = early(manifestPlatform(src, m.json).catch(() => undefined))
+      if (req.platforms.length) {
+        const platform = await single
+        if (!req.platforms.some(w => platformMatches(w, platform)))
+          throw new UserError(
+            `Input \`platforms\`: the source is a single ${formatPlatform(platform)} image, not ${req.platforms.map(formatPlatform).join(', ')}`
+          )
+      }
     }
     return { top, sourceDigest: m.digest, single }
   })
+  const subjects = wantReferrers
+    ? [top.digest, ...(isIndex(top.json) ? top.json.manifests.map(m => m.digest) : [])]
+    : []
+  subjects.forEach(listReferrers)
 
   // 2. Every destination checked before anything is written.
   const dests: Dest[] = await logger.group('Check the destinations', async () => {
     const out: Dest[] = []
-    for (const ref of req.destinations) {
-      const repo = client.repository(ref.registry, ref.repository, { push: true })
-      const d: Dest = { ref, repo }
+    for (const { ref } of targets) {
       if (ref.digest && ref.digest !== top.digest && !req.rollback)
         throw new UserError(
           `Destination ${refText(ref)} names a digest other than the one promoted (${top.digest}).`
         )
+    }
+    for (const t of targets) {
+      const { ref, repo } = t
+      const d: Dest = { ref, repo }
       if (ref.tag) {
-        d.before = (await repo.headManifest(ref.tag))?.digest
+        d.before = await t.before
         logger.info(`${refText(ref)}: ${d.before ?? '(new tag)'}`)
         if (req.previousSuffix && !req.rollback) {
           d.previousTag = `${ref.tag}${req.previousSuffix}`
@@ -296,31 +347,32 @@ export async function promote(
 
   await hooks.beforeWrite?.(top.digest)
 
+  // The manifests that tags are about to leave, read now (kept as `<tag><suffix>` later).
+  const leaving = new Map<Dest, Promise<Manifest>>()
+  for (const d of dests)
+    if (d.before && d.previousTag && d.before !== top.digest)
+      leaving.set(d, early(d.repo.getManifest(d.before)))
+
   // 3. Content first: every blob and child manifest, then the manifest by digest, then referrers.
   let referrers = 0
   await logger.group('Copy the content', async () => {
-    const listed = new Map<string, Promise<Descriptor[]>>()
     const repos = new Map<string, Repository>()
     for (const d of dests) repos.set(key(d.repo), d.repo)
     await Promise.all(
       [...repos.values()].map(async dst => {
         const copier = new Copier(src, dst, { logger, concurrency: req.concurrency, stats })
         await copier.contents(top.json)
+        const copyHere = wantReferrers && key(src) !== key(dst)
+        // A tag PUT writes the same bytes, so the manifest goes in by digest only where a
+        // destination has no tag, or where referrers of it will point at it.
         const untagged = dests.some(d => key(d.repo) === key(dst) && !d.ref.tag)
-        if (
-          (key(src) !== key(dst) || top.digest !== sourceDigest) &&
-          (untagged || req.copyReferrers)
-        ) {
+        const referred = copyHere && (await listReferrers(top.digest)).length > 0
+        if ((key(src) !== key(dst) || top.digest !== sourceDigest) && (untagged || referred)) {
           await dst.putManifest(top.digest, top.bytes, top.mediaType)
           stats.manifestsPut++
         }
-        if (req.copyReferrers && key(src) !== key(dst)) {
-          const subjects = [
-            top.digest,
-            ...(isIndex(top.json) ? top.json.manifests.map(m => m.digest) : [])
-          ]
+        if (copyHere)
           referrers = Math.max(referrers, await copyReferrers(copier, subjects, logger, listed))
-        }
       })
     )
     logger.info(
@@ -349,9 +401,10 @@ export async function promote(
         out.push(base)
         continue
       }
-      if (d.before && d.previousTag) {
-        const prev = await d.repo.getManifest(d.before)
-        await d.repo.putManifest(d.previousTag, prev.bytes, prev.mediaType)
+      const prev = leaving.get(d)
+      if (d.before && d.previousTag && prev) {
+        const m = await prev
+        await d.repo.putManifest(d.previousTag, m.bytes, m.mediaType)
         logger.info(`${repositoryName(d.ref)}:${d.previousTag} → ${d.before} (kept for rollback)`)
       }
       await d.repo.putManifest(d.ref.tag, top.bytes, top.mediaType)
@@ -366,7 +419,7 @@ export async function promote(
     sourceDigest,
     digest: top.digest,
     mediaType: top.mediaType,
-    platforms: platformsOf(top, single),
+    platforms: platformsOf(top, await single),
     destinations: results,
     referrers,
     stats,
@@ -387,7 +440,7 @@ async function copyReferrers(
   const lists = subjects.map(s => {
     let p = listed.get(s)
     if (!p) {
-      p = copier.src.referrers(s).then(r => r.descriptors)
+      p = early(copier.src.referrers(s).then(r => r.descriptors))
       listed.set(s, p)
     }
     return p

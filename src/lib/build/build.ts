@@ -7,9 +7,10 @@ import { readFile, rm } from 'node:fs/promises'
 import { UserError } from '../errors.js'
 import type { Logger } from '../logger.js'
 import { parseReference, pinned, repositoryName } from '../reference.js'
-import type { Docker } from '../docker.js'
+import { DockerCli, type Docker } from '../docker.js'
 import { getBuildCommand, type BuildRequest } from './args.js'
 import { locateBuildkitFailure, locateLegacyFailure, type FailureLocation } from './dockerfile.js'
+import { engineSocket, inspectImageApi, type InspectedImage } from './engine-api.js'
 import { ENGINE_LABEL, type Engine } from './engine.js'
 import { countSteps, pushedDigest, type StepCounts } from './progress.js'
 import { retry, type RetryOptions } from './retry.js'
@@ -61,6 +62,12 @@ export interface BuildDeps {
   retry?: RetryOptions
   /** Timeout of the whole build command. */
   timeoutMs?: number
+  /**
+   * The local engine's unix socket, to read the built image back over the Engine API instead
+   * of a `docker image inspect` process. Default: the socket the client uses (see
+   * engineSocket) when `docker` is the real CLI; `null`: always the CLI.
+   */
+  socket?: string | null
 }
 
 export const DEFAULT_PUSH_RETRY: RetryOptions = {
@@ -69,17 +76,20 @@ export const DEFAULT_PUSH_RETRY: RetryOptions = {
   maxDelayMs: 20_000
 }
 
-interface InspectedImage {
-  Id?: string
-  Size?: number
-  RootFS?: { Layers?: string[] }
-  Config?: { Labels?: Record<string, string> | null }
-}
-
-async function inspect(docker: Docker, id: string): Promise<InspectedImage | undefined> {
+async function inspectCli(docker: Docker, id: string): Promise<InspectedImage | undefined> {
   const r = await docker.run(['image', 'inspect', '--format', '{{json .}}', id])
   if (r.code !== 0) return undefined
   return JSON.parse(r.stdout) as InspectedImage
+}
+
+/** The built image as the engine sees it: over the API socket when there is one, else the CLI. */
+async function inspect(
+  docker: Docker,
+  socket: string | undefined,
+  id: string
+): Promise<InspectedImage | undefined> {
+  const viaApi = socket ? await inspectImageApi(socket, id) : undefined
+  return viaApi ? viaApi.image : inspectCli(docker, id)
 }
 
 /**
@@ -98,6 +108,12 @@ export async function build(
   const cmd = getBuildCommand(engine, req)
   for (const w of cmd.warnings) logger.warning(w)
 
+  const socket =
+    deps.socket === undefined
+      ? deps.docker instanceof DockerCli
+        ? engineSocket(process.env)
+        : undefined
+      : (deps.socket ?? undefined)
   let output = ''
   const r = await logger.group(`Build with ${ENGINE_LABEL[engine.path]}`, async () => {
     logger.info(`${engine.client} ${cmd.args.join(' ')}`)
@@ -123,6 +139,10 @@ export async function build(
   const buildMs = Date.now() - start
   const steps = countSteps(engine.path, output)
   const imageId = (await readFile(req.iidFile, 'utf8')).trim()
+  // Read the image back now, while the rest (push) goes on: neither waits for the other.
+  const inspecting = inspect(docker, socket, imageId)
+  inspecting.catch(() => undefined) // awaited below; a failed push must not leave it unhandled
+
   await rm(req.iidFile, { force: true })
   let buildxMetadata: Record<string, unknown> | undefined
   if (engine.path === 'buildx') {
@@ -183,7 +203,7 @@ export async function build(
   }
   const pushMs = Date.now() - pushStart
 
-  const image = await inspect(docker, imageId)
+  const image = await inspecting
   const digest = pushed[0]?.digest ?? ''
   const pinnedRef = digest ? pinned(parseReference('tags', pushed[0]!.tag), digest) : imageId
   return {

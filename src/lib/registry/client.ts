@@ -458,6 +458,21 @@ export class Repository {
     return failure(res, what, this.registry)
   }
 
+  /** Abandons an upload session (best effort: the registry expires it anyway). */
+  async cancelUpload(location: string): Promise<void> {
+    try {
+      const res = await this.host.request(location, {
+        method: 'DELETE',
+        scopes: this.scopes,
+        retry: false,
+        what: `cancel upload into ${this.name}`
+      })
+      await discard(res)
+    } catch {
+      /* the session expires on its own */
+    }
+  }
+
   /** Opens an upload session; returns its absolute URL. */
   async startUpload(): Promise<string> {
     const what = `start upload into ${this.name}`
@@ -551,12 +566,22 @@ export class Repository {
 
   /**
    * The manifests that refer to `digest` as their subject: through the referrers API
-   * when the registry has it, else through the `sha256-<hex>` fallback tag.
+   * when the registry has it, else through the `sha256-<hex>` fallback tag. While it is not
+   * yet known whether the registry has the API, the fallback tag is HEADed at the same time
+   * (one round trip instead of two where the API is missing; a HEAD, so no manifest pull is
+   * counted against rate limits), and only fetched when it exists.
    */
   async referrers(digest: string): Promise<{ api: boolean; descriptors: Descriptor[] }> {
     const what = `GET referrers of ${this.name}@${digest}`
     if (this.host.referrersApi === false)
       return { api: false, descriptors: await this.fallbackReferrers(digest) }
+    const fallback =
+      this.host.referrersApi === undefined
+        ? this.headManifest(referrersTag(digest)).then(
+            h => (h ? 'present' : 'absent'),
+            () => 'unknown' as const
+          )
+        : undefined
     const res = await this.host.request(this.path('referrers', digest), {
       method: 'GET',
       scopes: this.scopes,
@@ -573,6 +598,7 @@ export class Repository {
     if (res.status !== 404 && res.status !== 200 && res.status !== 405 && res.status !== 400)
       await failure(res, what, this.registry)
     this.host.referrersApi = false
+    if ((await fallback) === 'absent') return { api: false, descriptors: [] }
     return { api: false, descriptors: await this.fallbackReferrers(digest) }
   }
 

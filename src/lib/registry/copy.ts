@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { pipeline, Transform } from 'node:stream'
 import type { Logger } from '../logger.js'
-import type { Repository } from './client.js'
+import { discard, type Repository } from './client.js'
 import { DigestMismatchError, RegistryError } from './errors.js'
 import { type AnyManifest, children, type Descriptor, isIndex } from './media.js'
 import { backoffDelay, isRetryableNetworkError, isRetryableStatus, sleep } from './retry.js'
@@ -64,6 +64,33 @@ export async function limit<T, R>(
   return out
 }
 
+/** At most `n` holders at once; the rest wait in order. */
+export class Slots {
+  private free: number
+  private readonly waiting: Array<() => void> = []
+  constructor(n: number) {
+    this.free = Math.max(1, n)
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--
+    else await new Promise<void>(r => this.waiting.push(r))
+    try {
+      return await fn()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.free++
+    }
+  }
+}
+
+/**
+ * Mount requests in flight at once within one registry. A mount moves no byte (one small
+ * request), so it is not held to `concurrency`, which bounds the streams; a declined mount
+ * that falls back to streaming takes a stream slot.
+ */
+export const MOUNTS_AT_ONCE = 16
+
 /** An error of one blob attempt that a fresh attempt may cure. */
 class TransientCopyError extends Error {}
 
@@ -81,6 +108,7 @@ export class Copier {
   readonly stats: CopyStats
   private readonly inflight = new Map<string, Promise<void>>()
   private readonly concurrency: number
+  private readonly streams: Slots
   private readonly attempts: number
 
   constructor(
@@ -90,6 +118,7 @@ export class Copier {
   ) {
     this.stats = o.stats ?? newCopyStats()
     this.concurrency = o.concurrency ?? 4
+    this.streams = new Slots(this.concurrency)
     this.attempts = o.attempts ?? 5
   }
 
@@ -109,16 +138,28 @@ export class Copier {
     return p
   }
 
+  private existing(d: Descriptor): void {
+    this.stats.blobsExisting++
+    this.stats.bytesExisting += d.size
+  }
+
+  /**
+   * Within one registry the mount is asked for straight away: a 201 means the blob is in
+   * place (mounted, or already there), so no HEAD is spent first. Only when the registry
+   * declines the mount is the destination checked before any byte is uploaded. Across
+   * registries the destination is checked first.
+   */
   private async copyBlob(d: Descriptor): Promise<void> {
-    if (this.sameRepository || (await this.dst.hasBlob(d.digest))) {
-      this.stats.blobsExisting++
-      this.stats.bytesExisting += d.size
-      return
-    }
+    if (this.sameRepository) return this.existing(d)
     const sameRegistry = this.src.registry === this.dst.registry
+    let checked = false
+    if (!sameRegistry) {
+      if (await this.dst.hasBlob(d.digest)) return this.existing(d)
+      checked = true
+    }
     for (let n = 1; ; n++) {
       try {
-        let location: string
+        let location: string | Promise<string>
         if (sameRegistry) {
           const m = await this.dst.mountBlob(d.digest, this.src.name)
           if (m === true) {
@@ -127,12 +168,22 @@ export class Copier {
             this.o.logger.debug(`mounted ${d.digest} (${d.size} bytes) from ${this.src.name}`)
             return
           }
+          if (!checked) {
+            checked = true
+            if (await this.dst.hasBlob(d.digest)) {
+              await this.dst.cancelUpload(m)
+              return this.existing(d)
+            }
+          }
           this.o.logger.debug(`${this.dst.registry} did not mount ${d.digest}; uploading it`)
           location = m
         } else {
-          location = await this.dst.startUpload()
+          // Opened while the source answers the GET (stream() waits for both).
+          location = this.dst.startUpload()
         }
-        await this.stream(d, location)
+        await (sameRegistry
+          ? this.streams.run(() => this.stream(d, location))
+          : this.stream(d, location))
         this.stats.blobsCopied++
         this.stats.bytesCopied += d.size
         return
@@ -159,8 +210,18 @@ export class Copier {
   }
 
   /** GET from the source piped into the upload, hashed as it passes; never held whole in memory. */
-  private async stream(d: Descriptor, location: string): Promise<void> {
-    const res = await this.src.openBlob(d.digest)
+  private async stream(d: Descriptor, upload: string | Promise<string>): Promise<void> {
+    const [opened, started] = await Promise.allSettled([this.src.openBlob(d.digest), upload])
+    if (opened.status === 'rejected') {
+      if (started.status === 'fulfilled') await this.dst.cancelUpload(started.value)
+      throw opened.reason
+    }
+    const res = opened.value
+    if (started.status === 'rejected') {
+      await discard(res)
+      throw started.reason
+    }
+    const location = started.value
     const algo = d.digest.slice(0, d.digest.indexOf(':'))
     const hash = createHash(algo)
     let n = 0
@@ -240,7 +301,14 @@ export class Copier {
     if (isIndex(json)) {
       await limit(this.concurrency, refs, c => this.manifest(c, true))
     } else {
-      await limit(this.concurrency, refs, c => this.blob(c))
+      // Largest first: the long streams start at once, small blobs fill the gaps after.
+      const bySize = [...refs].sort((a, b) => b.size - a.size)
+      const sameRegistry = this.src.registry === this.dst.registry
+      await limit(
+        sameRegistry ? Math.max(this.concurrency, MOUNTS_AT_ONCE) : this.concurrency,
+        bySize,
+        c => this.blob(c)
+      )
     }
   }
 }

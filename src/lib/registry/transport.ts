@@ -2,9 +2,11 @@
  * HTTP for the registry client over node:http/https with keep-alive agents. Not the global
  * fetch: its first use costs Node 20 a lazy load of its own HTTP stack (100-200 ms on a busy
  * runner), and node streams give the blob copy backpressure without web-stream overhead.
+ * node:https (and TLS under it) is loaded on the first https request only: a run against
+ * plain-HTTP registries never pays for it.
  */
 import http from 'node:http'
-import https from 'node:https'
+import type https from 'node:https'
 import { Readable } from 'node:stream'
 
 export interface HttpHeaders {
@@ -112,11 +114,17 @@ export function nodeTransport(o: NodeTransportOptions = {}): Transport {
     maxSockets: o.maxSockets ?? 16,
     scheduling: 'lifo' as const
   }
-  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) }
-  return req =>
-    new Promise<HttpResponse>((resolve, reject) => {
-      const mod = req.url.protocol === 'https:' ? https : http
-      const agent = req.url.protocol === 'https:' ? agents.https : agents.http
+  const plain = new http.Agent(agentOptions)
+  let tls: Promise<{ mod: typeof https; agent: https.Agent }> | undefined
+  const secure = (): Promise<{ mod: typeof https; agent: https.Agent }> =>
+    (tls ??= import('node:https').then(m => ({
+      mod: m.default,
+      agent: new m.default.Agent(agentOptions)
+    })))
+  return async req => {
+    const { mod, agent } =
+      req.url.protocol === 'https:' ? await secure() : { mod: http, agent: plain }
+    return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false
       const r = mod.request(req.url, { method: req.method, headers: req.headers, agent }, res => {
         settled = true
@@ -157,4 +165,5 @@ export function nodeTransport(o: NodeTransportOptions = {}): Transport {
         r.end(body)
       }
     })
+  }
 }

@@ -5,6 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import os from 'node:os'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
 import { RecordingLogger } from '../../../src/lib/logger.js'
 import { parseReference } from '../../../src/lib/reference.js'
 import {
@@ -50,6 +57,60 @@ function request(
 
 const client = (): RegistryClient => new RegistryClient({ retry: { attempts: 3, baseDelayMs: 20 } })
 
+/**
+ * A proxy in front of a registry that declines every cross-repository mount, as registries
+ * do when the source repository is not readable: it drops `mount`/`from`, so the registry
+ * opens an ordinary upload session (202) instead.
+ */
+async function startMountlessProxy(target: string): Promise<{
+  host: string
+  log: string[]
+  mountsDeclined: number
+  stop(): Promise<void>
+}> {
+  const [host, port] = target.split(':')
+  const state = { log: [] as string[], mountsDeclined: 0 }
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.searchParams.has('mount')) {
+      state.mountsDeclined++
+      url.searchParams.delete('mount')
+      url.searchParams.delete('from')
+    }
+    state.log.push(`${req.method} ${url.pathname}${url.search}`)
+    const up = http.request(
+      {
+        host,
+        port: Number(port),
+        method: req.method,
+        path: url.pathname + url.search,
+        headers: req.headers
+      },
+      r => {
+        res.writeHead(r.statusCode ?? 502, r.headers)
+        r.pipe(res)
+      }
+    )
+    up.on('error', () => res.destroy())
+    req.pipe(up)
+  })
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get log() {
+      return state.log
+    },
+    get mountsDeclined() {
+      return state.mountsDeclined
+    },
+    stop: () =>
+      new Promise<void>(r => {
+        server.closeAllConnections()
+        server.close(() => r())
+      })
+  }
+}
+
 describe('promote (integration)', () => {
   let proxy: FaultProxy
   beforeAll(async () => {
@@ -87,6 +148,64 @@ describe('promote (integration)', () => {
     const other = c.repository(R1, repo('same-other'))
     expect((await other.headManifest('v1'))?.digest).toBe(img.digest)
     expect((await pullCompletely(other, 'v1')).blobs).toBe(2)
+  })
+
+  it('same registry, new repository: three round trips — no HEAD before a mount, no by-digest PUT, the tag PUT last', async () => {
+    const c = client()
+    const P = proxy.host
+    const img = await pushImage(c.repository(P, repo('lean'), { push: true }), { tag: 'v1' })
+    proxy.reset()
+    await promote(
+      c,
+      request(`${P}/${repo('lean')}:v1`, [`${P}/${repo('lean-prod')}:v1`]),
+      new RecordingLogger()
+    )
+    const log = proxy.stats.log.map(l => l.replace(/[?&]_state=.*$/, ''))
+    expect(log.filter(l => /^HEAD .*\/blobs\//.test(l))).toEqual([])
+    expect(log.filter(l => /^PUT .*\/manifests\/sha256:/.test(l))).toEqual([])
+    const mounts = log.filter(l => l.includes('?mount='))
+    expect(mounts).toHaveLength(2)
+    // Order of work: the tag is written after every mount answered (they are awaited first).
+    expect(log.at(-1)).toBe(`PUT /v2/${repo('lean-prod')}/manifests/v1`)
+    expect(log.indexOf(log.at(-1)!)).toBeGreaterThan(Math.max(...mounts.map(m => log.indexOf(m))))
+    expect((await c.repository(R1, repo('lean-prod')).headManifest('v1'))?.digest).toBe(img.digest)
+  })
+
+  it('a registry that declines mounts: a blob already at the destination is not sent again; a missing one is uploaded', async () => {
+    const noMount = await startMountlessProxy(R1)
+    try {
+      const c = client()
+      const P = noMount.host
+      const img = await pushImage(c.repository(R1, repo('nomount'), { push: true }), {
+        tag: 'v1',
+        randomBytes: 100_000
+      })
+      // The destination already holds the config (pushed there directly), not the layer.
+      const dst = c.repository(R1, repo('nomount-prod'), { push: true })
+      await dst.pushBlob(await c.repository(R1, repo('nomount')).getBlob(img.config.digest))
+      const r = await promote(
+        c,
+        request(`${P}/${repo('nomount')}:v1`, [`${P}/${repo('nomount-prod')}:v1`]),
+        new RecordingLogger()
+      )
+      expect(noMount.mountsDeclined).toBe(2)
+      expect(r.stats).toMatchObject({
+        blobsMounted: 0,
+        blobsExisting: 1,
+        bytesExisting: img.config.size,
+        blobsCopied: 1,
+        bytesCopied: img.layers[0]!.size
+      })
+      // The upload session opened for the blob that was there is abandoned.
+      expect(noMount.log.filter(l => l.startsWith('DELETE /v2/'))).toHaveLength(1)
+      expect(await pullCompletely(c.repository(R1, repo('nomount-prod')), 'v1')).toEqual({
+        digest: img.digest,
+        blobs: 2,
+        bytes: img.blobBytes
+      })
+    } finally {
+      await noMount.stop()
+    }
   })
 
   it('cross-registry copy of a 3-platform index: every platform arrives with identical digests', async () => {
@@ -241,6 +360,8 @@ describe('promote (integration)', () => {
     )
     expect((await src.headManifest('prod'))?.digest).toBe(a.digest)
     expect(await c.repository(R2, repo('clobber')).headManifest('new')).toBeUndefined()
+    // Not a blob either: content moves only after every destination passed the checks.
+    expect(await c.repository(R2, repo('clobber')).hasBlob(b.layers[0]!.digest)).toBe(false)
     // The same digest already there is success.
     const again = await promote(
       c,
@@ -351,6 +472,59 @@ describe('promote (integration)', () => {
       )
     )
     expect(Date.now() - t).toBeLessThan(10_000)
+  })
+
+  it('an https registry is spoken to over TLS (loaded on first use): a self-signed certificate is one clear error, not retried', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gantry-promote-tls-'))
+    const gen = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem')
+    ])
+    expect(gen.status).toBe(0)
+    let hits = 0
+    const server = https.createServer(
+      {
+        key: readFileSync(path.join(dir, 'key.pem')),
+        cert: readFileSync(path.join(dir, 'cert.pem'))
+      },
+      (_req, res) => {
+        hits++
+        res.end()
+      }
+    )
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    try {
+      const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
+      const c = new RegistryClient({
+        plainHttp: () => false,
+        retry: { attempts: 3, baseDelayMs: 20 }
+      })
+      const err = await c
+        .repository(host, 'app')
+        .getManifest('v1')
+        .catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(RegistryError)
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `cannot reach the registry ${host.replace(/\./g, '\\.')} \\(GET manifest app:v1\\): DEPTH_ZERO_SELF_SIGNED_CERT`
+        )
+      )
+      expect(hits).toBe(0)
+    } finally {
+      server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('a flipped byte in a streamed blob: digest-mismatch failure, destination tag untouched', async () => {

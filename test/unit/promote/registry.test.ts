@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import {
   backoffDelay,
   configKeyHost,
@@ -19,8 +21,12 @@ import {
   referrersTag,
   scopesCover,
   describeErrorBody,
-  digestOf
+  digestOf,
+  MEDIA,
+  RegistryClient,
+  Slots
 } from '../../../src/lib/registry/index.js'
+import type { Transport } from '../../../src/lib/registry/transport.js'
 
 describe('parseChallenges', () => {
   it.each([
@@ -251,5 +257,111 @@ describe('media and names', () => {
   })
   it('digestOf follows the algorithm of the digest compared with', () => {
     expect(digestOf(Buffer.from(''), 'sha512:x')).toMatch(/^sha512:cf83e1357eefb8bd/)
+  })
+})
+
+/**
+ * A registry as a Transport (the interface the client really sends through): answers from
+ * a table of `METHOD path` → [status, headers, body], and records what was asked.
+ */
+function tableTransport(answers: Record<string, [number, Record<string, string>, string?]>): {
+  transport: Transport
+  asked: string[]
+} {
+  const asked: string[] = []
+  const transport: Transport = async req => {
+    const line = `${req.method} ${req.url.pathname}`
+    asked.push(line)
+    const [status, headers, body = ''] = answers[line] ?? [404, {}, '']
+    const bytes = Buffer.from(body)
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+    return {
+      status,
+      ok: status >= 200 && status < 300,
+      url: req.url.toString(),
+      headers: {
+        get: (n: string) => lower[n.toLowerCase()] ?? null,
+        has: (n: string) => n.toLowerCase() in lower
+      },
+      body: Readable.from([bytes]),
+      buffer: async () => bytes,
+      text: async () => body,
+      json: async () => JSON.parse(body) as unknown,
+      cancel: async () => undefined
+    }
+  }
+  return { transport, asked }
+}
+
+describe('referrers lookup', () => {
+  const subject = `sha256:${'b'.repeat(64)}`
+  const fallback = `/v2/app/manifests/${referrersTag(subject)}`
+  const listing = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MEDIA.ociIndex,
+    manifests: [{ mediaType: MEDIA.ociManifest, digest: `sha256:${'c'.repeat(64)}`, size: 9 }]
+  })
+
+  it('a registry with the referrers API: its answer is used, the fallback tag is never fetched', async () => {
+    const { transport, asked } = tableTransport({
+      [`GET /v2/app/referrers/${subject}`]: [200, { 'content-type': MEDIA.ociIndex }, listing]
+    })
+    const repo = new RegistryClient({ transport }).repository('r.example', 'app')
+    const r = await repo.referrers(subject)
+    expect(r.api).toBe(true)
+    expect(r.descriptors).toHaveLength(1)
+    expect(asked.filter(a => a.startsWith('GET ') && a.endsWith(fallback))).toEqual([])
+  })
+
+  it('without the API and without a fallback tag: one round trip (API GET and fallback HEAD together), no GET', async () => {
+    const { transport, asked } = tableTransport({})
+    const repo = new RegistryClient({ transport }).repository('r.example', 'app')
+    expect(await repo.referrers(subject)).toEqual({ api: false, descriptors: [] })
+    expect(asked.sort()).toEqual([`GET /v2/app/referrers/${subject}`, `HEAD ${fallback}`].sort())
+  })
+
+  it('without the API, with a fallback tag: read from the tag; later lookups skip the API', async () => {
+    const digest = `sha256:${createHash('sha256').update(listing).digest('hex')}`
+    const { transport, asked } = tableTransport({
+      [`HEAD ${fallback}`]: [
+        200,
+        { 'docker-content-digest': digest, 'content-type': MEDIA.ociIndex }
+      ],
+      [`GET ${fallback}`]: [
+        200,
+        { 'docker-content-digest': digest, 'content-type': MEDIA.ociIndex },
+        listing
+      ]
+    })
+    const repo = new RegistryClient({ transport }).repository('r.example', 'app')
+    expect((await repo.referrers(subject)).descriptors).toHaveLength(1)
+    asked.length = 0
+    expect((await repo.referrers(subject)).descriptors).toHaveLength(1)
+    expect(asked).toEqual([`GET ${fallback}`])
+  })
+})
+
+describe('Slots (stream slots of a copy)', () => {
+  it('never runs more than n at once, and runs every task', async () => {
+    const slots = new Slots(2)
+    let now = 0
+    let most = 0
+    const done = await Promise.all(
+      Array.from({ length: 7 }, (_, i) =>
+        slots.run(async () => {
+          most = Math.max(most, ++now)
+          await new Promise(r => setTimeout(r, 2))
+          now--
+          return i
+        })
+      )
+    )
+    expect(most).toBe(2)
+    expect(done).toEqual([0, 1, 2, 3, 4, 5, 6])
+  })
+  it('a failing task frees its slot', async () => {
+    const slots = new Slots(1)
+    await expect(slots.run(() => Promise.reject(new Error('x')))).rejects.toThrow('x')
+    await expect(slots.run(() => Promise.resolve('next'))).resolves.toBe('next')
   })
 })
