@@ -86,7 +86,9 @@ export class Engine {
           socketPath: this.socketPath,
           agent: this.agent,
           method,
-          path: `/v1.41${path}`,
+          // Unversioned: the engine answers in its own API version. A pinned old version
+          // is refused by engines that raised their minimum (Docker 29 accepts 1.44 and up).
+          path,
           headers: data
             ? { 'Content-Type': 'application/json', 'Content-Length': data.length }
             : {},
@@ -186,7 +188,7 @@ export class Engine {
           socketPath: this.socketPath,
           agent: this.agent,
           method: 'PUT',
-          path: `/v1.41/containers/${id}/archive?path=${encodeURIComponent(path)}`,
+          path: `/containers/${id}/archive?path=${encodeURIComponent(path)}`,
           headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length },
           timeout: 60_000
         },
