@@ -1,16 +1,17 @@
-import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
-/******/ var __webpack_modules__ = ({
+/******/ (() => { // webpackBootstrap
+/******/ 	var __webpack_modules__ = ({
 
-/***/ 2463:
+/***/ 5627:
 /***/ ((module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
-const core_1 = __nccwpck_require__(3893);
-const draft7_1 = __nccwpck_require__(9941);
-const discriminator_1 = __nccwpck_require__(8886);
-const draft7MetaSchema = __nccwpck_require__(2079);
+const core_1 = __nccwpck_require__(3313);
+const draft7_1 = __nccwpck_require__(169);
+const discriminator_1 = __nccwpck_require__(8746);
+const draft7MetaSchema = __nccwpck_require__(3928);
 const META_SUPPORT_DATA = ["/properties"];
 const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
 class Ajv extends core_1.default {
@@ -40,26 +41,27 @@ module.exports = exports = Ajv;
 module.exports.Ajv = Ajv;
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = Ajv;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(8229);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(9304);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-var validation_error_1 = __nccwpck_require__(3021);
+var validation_error_1 = __nccwpck_require__(6881);
 Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
-var ref_error_1 = __nccwpck_require__(3162);
+var ref_error_1 = __nccwpck_require__(1246);
 Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
 //# sourceMappingURL=ajv.js.map
 
 /***/ }),
 
-/***/ 567:
+/***/ 5499:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
@@ -219,15 +221,16 @@ exports.regexpCode = regexpCode;
 
 /***/ }),
 
-/***/ 1436:
+/***/ 9304:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
-const code_1 = __nccwpck_require__(567);
-const scope_1 = __nccwpck_require__(7788);
-var code_2 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(5499);
+const scope_1 = __nccwpck_require__(3152);
+var code_2 = __nccwpck_require__(5499);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
 Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
@@ -236,7 +239,7 @@ Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
 Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
-var scope_2 = __nccwpck_require__(7788);
+var scope_2 = __nccwpck_require__(3152);
 Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
 Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
 Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
@@ -922,13 +925,14 @@ function par(x) {
 
 /***/ }),
 
-/***/ 7788:
+/***/ 3152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
-const code_1 = __nccwpck_require__(567);
+const code_1 = __nccwpck_require__(5499);
 class ValueError extends Error {
     constructor(name) {
         super(`CodeGen: "code" for ${name} not defined`);
@@ -1071,15 +1075,16 @@ exports.ValueScope = ValueScope;
 
 /***/ }),
 
-/***/ 1283:
+/***/ 5767:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const names_1 = __nccwpck_require__(9946);
 exports.keywordError = {
     message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
 };
@@ -1200,18 +1205,19 @@ function extraErrorProps(cxt, { params, message }, keyValues) {
 
 /***/ }),
 
-/***/ 2718:
+/***/ 3890:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const validation_error_1 = __nccwpck_require__(3021);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const validate_1 = __nccwpck_require__(7881);
+const codegen_1 = __nccwpck_require__(9304);
+const validation_error_1 = __nccwpck_require__(6881);
+const names_1 = __nccwpck_require__(9946);
+const resolve_1 = __nccwpck_require__(6446);
+const util_1 = __nccwpck_require__(7164);
+const validate_1 = __nccwpck_require__(8229);
 class SchemaEnv {
     constructor(env) {
         var _a;
@@ -1448,12 +1454,13 @@ function getJsonPointer(parsedRef, { baseId, schema, root }) {
 
 /***/ }),
 
-/***/ 630:
+/***/ 9946:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const names = {
     // validation function arguments
     data: new codegen_1.Name("data"), // data passed to validation function
@@ -1482,12 +1489,13 @@ exports["default"] = names;
 
 /***/ }),
 
-/***/ 3162:
+/***/ 1246:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const resolve_1 = __nccwpck_require__(4090);
+const resolve_1 = __nccwpck_require__(6446);
 class MissingRefError extends Error {
     constructor(resolver, baseId, ref, msg) {
         super(msg || `can't resolve reference ${ref} from id ${baseId}`);
@@ -1500,15 +1508,16 @@ exports["default"] = MissingRefError;
 
 /***/ }),
 
-/***/ 4090:
+/***/ 6446:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
-const util_1 = __nccwpck_require__(4464);
-const equal = __nccwpck_require__(3430);
-const traverse = __nccwpck_require__(1167);
+const util_1 = __nccwpck_require__(7164);
+const equal = __nccwpck_require__(5546);
+const traverse = __nccwpck_require__(6651);
 // TODO refactor to use keyword definitions
 const SIMPLE_INLINED = new Set([
     "type",
@@ -1661,9 +1670,10 @@ exports.getSchemaRefs = getSchemaRefs;
 
 /***/ }),
 
-/***/ 7353:
+/***/ 6525:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getRules = exports.isJSONType = void 0;
@@ -1693,14 +1703,15 @@ exports.getRules = getRules;
 
 /***/ }),
 
-/***/ 4464:
+/***/ 7164:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const code_1 = __nccwpck_require__(567);
+const codegen_1 = __nccwpck_require__(9304);
+const code_1 = __nccwpck_require__(5499);
 // TODO refactor to use Set
 function toHash(arr) {
     const hash = {};
@@ -1877,9 +1888,10 @@ exports.checkStrictMode = checkStrictMode;
 
 /***/ }),
 
-/***/ 7692:
+/***/ 3320:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
@@ -1902,15 +1914,16 @@ exports.shouldUseRule = shouldUseRule;
 
 /***/ }),
 
-/***/ 5346:
+/***/ 9302:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
+const errors_1 = __nccwpck_require__(5767);
+const codegen_1 = __nccwpck_require__(9304);
+const names_1 = __nccwpck_require__(9946);
 const boolError = {
     message: "boolean schema is false",
 };
@@ -1958,17 +1971,18 @@ function falseSchemaError(it, overrideAllErrors) {
 
 /***/ }),
 
-/***/ 6685:
+/***/ 8153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
-const rules_1 = __nccwpck_require__(7353);
-const applicability_1 = __nccwpck_require__(7692);
-const errors_1 = __nccwpck_require__(1283);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const rules_1 = __nccwpck_require__(6525);
+const applicability_1 = __nccwpck_require__(3320);
+const errors_1 = __nccwpck_require__(5767);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 var DataType;
 (function (DataType) {
     DataType[DataType["Correct"] = 0] = "Correct";
@@ -2167,14 +2181,15 @@ function getTypeErrorContext(it) {
 
 /***/ }),
 
-/***/ 1699:
+/***/ 8111:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.assignDefaults = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 function assignDefaults(it, ty) {
     const { properties, items } = it.schema;
     if (ty === "object" && properties) {
@@ -2208,24 +2223,25 @@ function assignDefault(it, prop, defaultValue) {
 
 /***/ }),
 
-/***/ 7881:
+/***/ 8229:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
-const boolSchema_1 = __nccwpck_require__(5346);
-const dataType_1 = __nccwpck_require__(6685);
-const applicability_1 = __nccwpck_require__(7692);
-const dataType_2 = __nccwpck_require__(6685);
-const defaults_1 = __nccwpck_require__(1699);
-const keyword_1 = __nccwpck_require__(5202);
-const subschema_1 = __nccwpck_require__(6200);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const resolve_1 = __nccwpck_require__(4090);
-const util_1 = __nccwpck_require__(4464);
-const errors_1 = __nccwpck_require__(1283);
+const boolSchema_1 = __nccwpck_require__(9302);
+const dataType_1 = __nccwpck_require__(8153);
+const applicability_1 = __nccwpck_require__(3320);
+const dataType_2 = __nccwpck_require__(8153);
+const defaults_1 = __nccwpck_require__(8111);
+const keyword_1 = __nccwpck_require__(4518);
+const subschema_1 = __nccwpck_require__(1476);
+const codegen_1 = __nccwpck_require__(9304);
+const names_1 = __nccwpck_require__(9946);
+const resolve_1 = __nccwpck_require__(6446);
+const util_1 = __nccwpck_require__(7164);
+const errors_1 = __nccwpck_require__(5767);
 // schema compilation - generates validation function, subschemaCode (below) is used for subschemas
 function validateFunctionCode(it) {
     if (isSchemaObj(it)) {
@@ -2734,16 +2750,17 @@ exports.getData = getData;
 
 /***/ }),
 
-/***/ 5202:
+/***/ 4518:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const code_1 = __nccwpck_require__(8484);
-const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(9304);
+const names_1 = __nccwpck_require__(9946);
+const code_1 = __nccwpck_require__(5584);
+const errors_1 = __nccwpck_require__(5767);
 function macroKeywordCode(cxt, def) {
     const { gen, keyword, schema, parentSchema, it } = cxt;
     const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
@@ -2864,14 +2881,15 @@ exports.validateKeywordUsage = validateKeywordUsage;
 
 /***/ }),
 
-/***/ 6200:
+/***/ 1476:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
     if (keyword !== undefined && schema !== undefined) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
@@ -2951,31 +2969,32 @@ exports.extendSubschemaMode = extendSubschemaMode;
 
 /***/ }),
 
-/***/ 3893:
+/***/ 3313:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
-var validate_1 = __nccwpck_require__(7881);
+var validate_1 = __nccwpck_require__(8229);
 Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
-var codegen_1 = __nccwpck_require__(1436);
+var codegen_1 = __nccwpck_require__(9304);
 Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
 Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
 Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
 Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
 Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
 Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
-const validation_error_1 = __nccwpck_require__(3021);
-const ref_error_1 = __nccwpck_require__(3162);
-const rules_1 = __nccwpck_require__(7353);
-const compile_1 = __nccwpck_require__(2718);
-const codegen_2 = __nccwpck_require__(1436);
-const resolve_1 = __nccwpck_require__(4090);
-const dataType_1 = __nccwpck_require__(6685);
-const util_1 = __nccwpck_require__(4464);
-const $dataRefSchema = __nccwpck_require__(3837);
-const uri_1 = __nccwpck_require__(6285);
+const validation_error_1 = __nccwpck_require__(6881);
+const ref_error_1 = __nccwpck_require__(1246);
+const rules_1 = __nccwpck_require__(6525);
+const compile_1 = __nccwpck_require__(3890);
+const codegen_2 = __nccwpck_require__(9304);
+const resolve_1 = __nccwpck_require__(6446);
+const dataType_1 = __nccwpck_require__(8153);
+const util_1 = __nccwpck_require__(7164);
+const $dataRefSchema = __nccwpck_require__(3770);
+const uri_1 = __nccwpck_require__(2601);
 const defaultRegExp = (str, flags) => new RegExp(str, flags);
 defaultRegExp.code = "new RegExp";
 const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
@@ -3575,22 +3594,24 @@ function schemaOrData(schema) {
 
 /***/ }),
 
-/***/ 4951:
+/***/ 8435:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://github.com/ajv-validator/ajv/issues/889
-const equal = __nccwpck_require__(3430);
+const equal = __nccwpck_require__(5546);
 equal.code = 'require("ajv/dist/runtime/equal").default';
 exports["default"] = equal;
 //# sourceMappingURL=equal.js.map
 
 /***/ }),
 
-/***/ 6214:
+/***/ 3714:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 // https://mathiasbynens.be/notes/javascript-encoding
@@ -3618,21 +3639,23 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 
 /***/ }),
 
-/***/ 6285:
+/***/ 2601:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const uri = __nccwpck_require__(4352);
+const uri = __nccwpck_require__(2780);
 uri.code = 'require("ajv/dist/runtime/uri").default';
 exports["default"] = uri;
 //# sourceMappingURL=uri.js.map
 
 /***/ }),
 
-/***/ 3021:
+/***/ 6881:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 class ValidationError extends Error {
@@ -3647,14 +3670,15 @@ exports["default"] = ValidationError;
 
 /***/ }),
 
-/***/ 3448:
+/***/ 3156:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateAdditionalItems = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -3702,15 +3726,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2431:
+/***/ 3275:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(5584);
+const codegen_1 = __nccwpck_require__(9304);
+const names_1 = __nccwpck_require__(9946);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: "must NOT have additional properties",
     params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
@@ -3814,12 +3839,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 3145:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7164);
 const def = {
     keyword: "allOf",
     schemaType: "array",
@@ -3843,12 +3869,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 9380:
+/***/ 6048:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
+const code_1 = __nccwpck_require__(5584);
 const def = {
     keyword: "anyOf",
     schemaType: "array",
@@ -3861,13 +3888,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6182:
+/***/ 482:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: ({ params: { min, max } }) => max === undefined
         ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
@@ -3962,15 +3990,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5826:
+/***/ 2590:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const code_1 = __nccwpck_require__(5584);
 exports.error = {
     message: ({ params: { property, depsCount, deps } }) => {
         const property_ies = depsCount === 1 ? "property" : "properties";
@@ -4053,13 +4082,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8584:
+/***/ 204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
     params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
@@ -4125,27 +4155,28 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8775:
+/***/ 4323:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const additionalItems_1 = __nccwpck_require__(3448);
-const prefixItems_1 = __nccwpck_require__(6467);
-const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
-const contains_1 = __nccwpck_require__(6182);
-const dependencies_1 = __nccwpck_require__(5826);
-const propertyNames_1 = __nccwpck_require__(1372);
-const additionalProperties_1 = __nccwpck_require__(2431);
-const properties_1 = __nccwpck_require__(8778);
-const patternProperties_1 = __nccwpck_require__(664);
-const not_1 = __nccwpck_require__(8350);
-const anyOf_1 = __nccwpck_require__(9380);
-const oneOf_1 = __nccwpck_require__(2490);
-const allOf_1 = __nccwpck_require__(9205);
-const if_1 = __nccwpck_require__(8584);
-const thenElse_1 = __nccwpck_require__(6829);
+const additionalItems_1 = __nccwpck_require__(3156);
+const prefixItems_1 = __nccwpck_require__(5679);
+const items_1 = __nccwpck_require__(6827);
+const items2020_1 = __nccwpck_require__(5323);
+const contains_1 = __nccwpck_require__(482);
+const dependencies_1 = __nccwpck_require__(2590);
+const propertyNames_1 = __nccwpck_require__(8112);
+const additionalProperties_1 = __nccwpck_require__(3275);
+const properties_1 = __nccwpck_require__(1398);
+const patternProperties_1 = __nccwpck_require__(6108);
+const not_1 = __nccwpck_require__(5962);
+const anyOf_1 = __nccwpck_require__(6048);
+const oneOf_1 = __nccwpck_require__(9014);
+const allOf_1 = __nccwpck_require__(3145);
+const if_1 = __nccwpck_require__(204);
+const thenElse_1 = __nccwpck_require__(4985);
 function getApplicator(draft2020 = false) {
     const applicator = [
         // any
@@ -4175,15 +4206,16 @@ exports["default"] = getApplicator;
 
 /***/ }),
 
-/***/ 5791:
+/***/ 6827:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateTuple = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const code_1 = __nccwpck_require__(5584);
 const def = {
     keyword: "items",
     type: "array",
@@ -4233,15 +4265,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 5323:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const code_1 = __nccwpck_require__(8484);
-const additionalItems_1 = __nccwpck_require__(3448);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const code_1 = __nccwpck_require__(5584);
+const additionalItems_1 = __nccwpck_require__(3156);
 const error = {
     message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
     params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
@@ -4269,12 +4302,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8350:
+/***/ 5962:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7164);
 const def = {
     keyword: "not",
     schemaType: ["object", "boolean"],
@@ -4301,13 +4335,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2490:
+/***/ 9014:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: "must match exactly one schema in oneOf",
     params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
@@ -4367,15 +4402,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 664:
+/***/ 6108:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const util_2 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(5584);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const util_2 = __nccwpck_require__(7164);
 const def = {
     keyword: "patternProperties",
     type: "object",
@@ -4448,12 +4484,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6467:
+/***/ 5679:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const items_1 = __nccwpck_require__(5791);
+const items_1 = __nccwpck_require__(6827);
 const def = {
     keyword: "prefixItems",
     type: "array",
@@ -4466,15 +4503,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8778:
+/***/ 1398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const validate_1 = __nccwpck_require__(7881);
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const additionalProperties_1 = __nccwpck_require__(2431);
+const validate_1 = __nccwpck_require__(8229);
+const code_1 = __nccwpck_require__(5584);
+const util_1 = __nccwpck_require__(7164);
+const additionalProperties_1 = __nccwpck_require__(3275);
 const def = {
     keyword: "properties",
     type: "object",
@@ -4526,13 +4564,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 1372:
+/***/ 8112:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: "property name must be valid",
     params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
@@ -4570,12 +4609,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 4985:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const util_1 = __nccwpck_require__(4464);
+const util_1 = __nccwpck_require__(7164);
 const def = {
     keyword: ["then", "else"],
     schemaType: ["object", "boolean"],
@@ -4589,16 +4629,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8484:
+/***/ 5584:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const names_1 = __nccwpck_require__(630);
-const util_2 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const names_1 = __nccwpck_require__(9946);
+const util_2 = __nccwpck_require__(7164);
 function checkReportMissingProp(cxt, prop) {
     const { gen, data, it } = cxt;
     gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
@@ -4726,9 +4767,10 @@ exports.validateUnion = validateUnion;
 
 /***/ }),
 
-/***/ 9872:
+/***/ 2316:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 const def = {
@@ -4742,13 +4784,14 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7397:
+/***/ 1033:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const id_1 = __nccwpck_require__(9872);
-const ref_1 = __nccwpck_require__(2996);
+const id_1 = __nccwpck_require__(2316);
+const ref_1 = __nccwpck_require__(6352);
 const core = [
     "$schema",
     "$id",
@@ -4764,18 +4807,19 @@ exports["default"] = core;
 
 /***/ }),
 
-/***/ 2996:
+/***/ 6352:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.callRef = exports.getValidate = void 0;
-const ref_error_1 = __nccwpck_require__(3162);
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const names_1 = __nccwpck_require__(630);
-const compile_1 = __nccwpck_require__(2718);
-const util_1 = __nccwpck_require__(4464);
+const ref_error_1 = __nccwpck_require__(1246);
+const code_1 = __nccwpck_require__(5584);
+const codegen_1 = __nccwpck_require__(9304);
+const names_1 = __nccwpck_require__(9946);
+const compile_1 = __nccwpck_require__(3890);
+const util_1 = __nccwpck_require__(7164);
 const def = {
     keyword: "$ref",
     schemaType: "string",
@@ -4892,16 +4936,17 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8886:
+/***/ 8746:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const types_1 = __nccwpck_require__(7115);
-const compile_1 = __nccwpck_require__(2718);
-const ref_error_1 = __nccwpck_require__(3162);
-const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(9304);
+const types_1 = __nccwpck_require__(3255);
+const compile_1 = __nccwpck_require__(3890);
+const ref_error_1 = __nccwpck_require__(1246);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
         ? `tag "${tagName}" must be string`
@@ -5002,9 +5047,10 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 7115:
+/***/ 3255:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DiscrError = void 0;
@@ -5017,16 +5063,17 @@ var DiscrError;
 
 /***/ }),
 
-/***/ 9941:
+/***/ 169:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const core_1 = __nccwpck_require__(7397);
-const validation_1 = __nccwpck_require__(5481);
-const applicator_1 = __nccwpck_require__(8775);
-const format_1 = __nccwpck_require__(2601);
-const metadata_1 = __nccwpck_require__(6620);
+const core_1 = __nccwpck_require__(1033);
+const validation_1 = __nccwpck_require__(7821);
+const applicator_1 = __nccwpck_require__(4323);
+const format_1 = __nccwpck_require__(1069);
+const metadata_1 = __nccwpck_require__(7016);
 const draft7Vocabularies = [
     core_1.default,
     validation_1.default,
@@ -5040,12 +5087,13 @@ exports["default"] = draft7Vocabularies;
 
 /***/ }),
 
-/***/ 6402:
+/***/ 8054:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
@@ -5138,21 +5186,23 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2601:
+/***/ 1069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const format_1 = __nccwpck_require__(6402);
+const format_1 = __nccwpck_require__(8054);
 const format = [format_1.default];
 exports["default"] = format;
 //# sourceMappingURL=index.js.map
 
 /***/ }),
 
-/***/ 6620:
+/***/ 7016:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.contentVocabulary = exports.metadataVocabulary = void 0;
@@ -5174,14 +5224,15 @@ exports.contentVocabulary = [
 
 /***/ }),
 
-/***/ 8026:
+/***/ 1902:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const equal_1 = __nccwpck_require__(8435);
 const error = {
     message: "must be equal to constant",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
@@ -5205,14 +5256,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3200:
+/***/ 52:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const equal_1 = __nccwpck_require__(8435);
 const error = {
     message: "must be equal to one of the allowed values",
     params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
@@ -5259,21 +5311,22 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5481:
+/***/ 7821:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const limitNumber_1 = __nccwpck_require__(3723);
-const multipleOf_1 = __nccwpck_require__(8132);
-const limitLength_1 = __nccwpck_require__(6962);
-const pattern_1 = __nccwpck_require__(6023);
-const limitProperties_1 = __nccwpck_require__(895);
-const required_1 = __nccwpck_require__(4504);
-const limitItems_1 = __nccwpck_require__(6296);
-const uniqueItems_1 = __nccwpck_require__(5132);
-const const_1 = __nccwpck_require__(8026);
-const enum_1 = __nccwpck_require__(3200);
+const limitNumber_1 = __nccwpck_require__(5535);
+const multipleOf_1 = __nccwpck_require__(8840);
+const limitLength_1 = __nccwpck_require__(6414);
+const pattern_1 = __nccwpck_require__(9427);
+const limitProperties_1 = __nccwpck_require__(611);
+const required_1 = __nccwpck_require__(844);
+const limitItems_1 = __nccwpck_require__(3708);
+const uniqueItems_1 = __nccwpck_require__(3248);
+const const_1 = __nccwpck_require__(1902);
+const enum_1 = __nccwpck_require__(52);
 const validation = [
     // number
     limitNumber_1.default,
@@ -5298,12 +5351,13 @@ exports["default"] = validation;
 
 /***/ }),
 
-/***/ 6296:
+/***/ 3708:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxItems" ? "more" : "fewer";
@@ -5328,14 +5382,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6962:
+/***/ 6414:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const ucs2length_1 = __nccwpck_require__(6214);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const ucs2length_1 = __nccwpck_require__(3714);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxLength" ? "more" : "fewer";
@@ -5361,12 +5416,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 5535:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const ops = codegen_1.operators;
 const KWDs = {
     maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
@@ -5394,12 +5450,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 895:
+/***/ 611:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const error = {
     message({ keyword, schemaCode }) {
         const comp = keyword === "maxProperties" ? "more" : "fewer";
@@ -5424,12 +5481,13 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 8132:
+/***/ 8840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const codegen_1 = __nccwpck_require__(1436);
+const codegen_1 = __nccwpck_require__(9304);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
     params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
@@ -5456,14 +5514,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 6023:
+/***/ 9427:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const util_1 = __nccwpck_require__(4464);
-const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(5584);
+const util_1 = __nccwpck_require__(7164);
+const codegen_1 = __nccwpck_require__(9304);
 const error = {
     message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
     params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
@@ -5495,14 +5554,15 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 4504:
+/***/ 844:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const code_1 = __nccwpck_require__(8484);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(5584);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
 const error = {
     message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
     params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
@@ -5580,15 +5640,16 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5132:
+/***/ 3248:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dataType_1 = __nccwpck_require__(6685);
-const codegen_1 = __nccwpck_require__(1436);
-const util_1 = __nccwpck_require__(4464);
-const equal_1 = __nccwpck_require__(4951);
+const dataType_1 = __nccwpck_require__(8153);
+const codegen_1 = __nccwpck_require__(9304);
+const util_1 = __nccwpck_require__(7164);
+const equal_1 = __nccwpck_require__(8435);
 const error = {
     message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
     params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
@@ -5650,7 +5711,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 3057:
+/***/ 6173:
 /***/ ((module) => {
 
 function isBuffer(value) {
@@ -5850,7 +5911,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9580:
+/***/ 1736:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = __nccwpck_require__(4434)
@@ -5858,9 +5919,10 @@ module.exports = __nccwpck_require__(4434)
 
 /***/ }),
 
-/***/ 3430:
+/***/ 5546:
 /***/ ((module) => {
 
+"use strict";
 
 
 // do not edit .js files directly - edit src/index.jst
@@ -5911,7 +5973,7 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
-/***/ 3587:
+/***/ 1967:
 /***/ ((module) => {
 
 module.exports = class FixedFIFO {
@@ -5957,10 +6019,10 @@ module.exports = class FixedFIFO {
 
 /***/ }),
 
-/***/ 3867:
+/***/ 6927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const FixedFIFO = __nccwpck_require__(3587)
+const FixedFIFO = __nccwpck_require__(1967)
 
 module.exports = class FastFIFO {
   constructor (hwm) {
@@ -6012,9 +6074,10 @@ module.exports = class FastFIFO {
 
 /***/ }),
 
-/***/ 1167:
+/***/ 6651:
 /***/ ((module) => {
 
+"use strict";
 
 
 var traverse = module.exports = function (schema, opts, cb) {
@@ -6112,14 +6175,14 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
-/***/ 6204:
+/***/ 8200:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { EventEmitter } = __nccwpck_require__(9580)
-const FIFO = __nccwpck_require__(3867)
-const TextDecoder = __nccwpck_require__(7934)
+const { EventEmitter } = __nccwpck_require__(1736)
+const FIFO = __nccwpck_require__(6927)
+const TextDecoder = __nccwpck_require__(1410)
 
-const StreamError = __nccwpck_require__(5657)
+const StreamError = __nccwpck_require__(3237)
 
 // if we do a future major, expect queue microtask to be there always, for now a bit defensive
 const qmt =
@@ -7433,7 +7496,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5657:
+/***/ 3237:
 /***/ ((module) => {
 
 module.exports = class StreamError extends Error {
@@ -7487,7 +7550,7 @@ module.exports = class StreamError extends Error {
 
 /***/ }),
 
-/***/ 775:
+/***/ 5531:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const constants = { // just for envs without fs
@@ -7508,13 +7571,13 @@ try {
 
 /***/ }),
 
-/***/ 5763:
+/***/ 6919:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Writable, Readable, getStreamError } = __nccwpck_require__(6204)
-const FIFO = __nccwpck_require__(3867)
-const b4a = __nccwpck_require__(3057)
-const headers = __nccwpck_require__(8428)
+const { Writable, Readable, getStreamError } = __nccwpck_require__(8200)
+const FIFO = __nccwpck_require__(6927)
+const b4a = __nccwpck_require__(6173)
+const headers = __nccwpck_require__(5472)
 
 const EMPTY = b4a.alloc(0)
 const MAX_HEADER_SIZE = 4 * 1024 * 1024 // arbitrary big number
@@ -7933,10 +7996,10 @@ function overflow (size) {
 
 /***/ }),
 
-/***/ 8428:
+/***/ 5472:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(6173)
 
 const ZEROS = '0000000000000000000'
 const SEVENS = '7777777777777777777'
@@ -8262,23 +8325,23 @@ function addLength (str) {
 
 /***/ }),
 
-/***/ 6118:
+/***/ 6474:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-exports.extract = __nccwpck_require__(5763)
-/* unused reexport */ __nccwpck_require__(861)
+exports.extract = __nccwpck_require__(6919)
+/* unused reexport */ __nccwpck_require__(2257)
 
 
 /***/ }),
 
-/***/ 861:
+/***/ 2257:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { Readable, Writable, getStreamError } = __nccwpck_require__(6204)
-const b4a = __nccwpck_require__(3057)
+const { Readable, Writable, getStreamError } = __nccwpck_require__(8200)
+const b4a = __nccwpck_require__(6173)
 
-const constants = __nccwpck_require__(775)
-const headers = __nccwpck_require__(8428)
+const constants = __nccwpck_require__(5531)
+const headers = __nccwpck_require__(5472)
 
 const DMODE = 0o755
 const FMODE = 0o644
@@ -8565,11 +8628,11 @@ function mapWritable (buf) {
 
 /***/ }),
 
-/***/ 7934:
+/***/ 1410:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const PassThroughDecoder = __nccwpck_require__(7256)
-const UTF8Decoder = __nccwpck_require__(6414)
+const PassThroughDecoder = __nccwpck_require__(3524)
+const UTF8Decoder = __nccwpck_require__(4554)
 
 module.exports = class TextDecoder {
   constructor(encoding = 'utf8') {
@@ -8636,10 +8699,10 @@ function normalizeEncoding(encoding) {
 
 /***/ }),
 
-/***/ 7256:
+/***/ 3524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(6173)
 
 module.exports = class PassThroughDecoder {
   constructor(encoding) {
@@ -8662,10 +8725,10 @@ module.exports = class PassThroughDecoder {
 
 /***/ }),
 
-/***/ 6414:
+/***/ 4554:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const b4a = __nccwpck_require__(3057)
+const b4a = __nccwpck_require__(6173)
 
 /**
  * https://encoding.spec.whatwg.org/#utf-8-decoder
@@ -8854,5045 +8917,262 @@ function trailingBytesSeen(data) {
 
 /***/ }),
 
-/***/ 334:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1988);
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 1988:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
-});
-
-// UNUSED EXPORTS: State, execute, reportPath
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 15 modules
-var lib_core = __nccwpck_require__(5331);
-;// CONCATENATED MODULE: ./src/lib/errors.ts
-/**
- * Errors that are the user's to fix, told apart from bugs at each action's one error
- * boundary (src/common/run.ts). Their message is shown as a single `::error::` line, so it
- * must say what was wrong and what was expected, and must never hold a secret.
- */
-class UserError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'UserError';
-    }
-}
-/** A bad or missing input: the message names the input and what it expected. */
-class errors_InputError extends UserError {
-    input;
-    /** The message without the input's name, for callers that name the input their own way. */
-    detail;
-    constructor(input, message) {
-        super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
-        this.name = 'InputError';
-        this.input = input;
-        this.detail = message;
-    }
-}
-function isUserError(e) {
-    return e instanceof UserError;
-}
-/** The message of anything thrown, without assuming it is an Error. */
-function errorMessage(e) {
-    if (e instanceof Error)
-        return e.message;
-    if (typeof e === 'string')
-        return e;
-    try {
-        return JSON.stringify(e);
-    }
-    catch {
-        return String(e);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/common/run.ts
-/**
- * The one error boundary of every action. A user mistake (UserError, InputError) becomes
- * one `::error::` line that says what to fix; anything else is reported as a bug. Stacks go
- * to the debug log only, never to the visible output.
- */
-
-
-async function runAction(name, main) {
-    try {
-        await main();
-    }
-    catch (e) {
-        // The stack is for maintainers: only in a debug run (ACTIONS_STEP_DEBUG), never in the visible log.
-        if (lib_core/* isDebug */._o() && e instanceof Error && e.stack)
-            lib_core/* debug */.Yz(e.stack);
-        const oneLine = errorMessage(e).replace(/\s*\r?\n\s*/g, ' ');
-        if (isUserError(e)) {
-            lib_core/* setFailed */.C1(oneLine);
-        }
-        else {
-            lib_core/* setFailed */.C1(`${name} failed unexpectedly (a Gantry bug; rerun with ACTIONS_STEP_DEBUG=true for the stack and report it): ${oneLine}`);
-        }
-    }
-}
-function toCore(p) {
-    return p ? { ...p } : undefined;
-}
-/** The Logger that stages hand to domain code. */
-const coreLogger = {
-    debug: m => lib_core/* debug */.Yz(m),
-    info: m => lib_core/* info */.pq(m),
-    warning: (m, p) => lib_core/* warning */.$e(m, toCore(p)),
-    error: (m, p) => lib_core/* error */.z3(m, toCore(p)),
-    group: (name, fn) => lib_core/* group */.Os(name, fn)
-};
-
-;// CONCATENATED MODULE: ./src/common/summary.ts
-
-/** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
-async function writeSummary(markdown) {
-    if (!process.env.GITHUB_STEP_SUMMARY) {
-        lib_core/* debug */.Yz('GITHUB_STEP_SUMMARY is not set; job summary skipped');
-        return;
-    }
-    await lib_core/* summary */.z.addRaw(markdown, true).write();
-}
-
-;// CONCATENATED MODULE: ./src/common/stage.ts
-/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
-
-
-
-
-function stepContext() {
-    return {
-        logger: coreLogger,
-        mask: s => lib_core/* setSecret */.Pq(s),
-        env: process.env,
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
-    };
-}
-/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
-async function report(o) {
-    for (const [name, value] of Object.entries(o.outputs))
-        lib_core/* setOutput */.uH(name, value);
-    if (o.summary)
-        await writeSummary(o.summary);
-    if (o.failure !== undefined) {
-        if (o.failureAnnotated) {
-            lib_core/* info */.pq(o.failure);
-            process.exitCode = 1;
-        }
-        else
-            throw new UserError(o.failure);
-    }
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/lib/process.ts
-/**
- * Runs programs with argument arrays (never a shell string built from input), with a
- * timeout that kills the whole process group, bounded output capture, and optional
- * line callbacks for streaming logs.
- */
-
-function lineSplitter(cb) {
-    let rest = '';
-    return {
-        push(s) {
-            if (!cb)
-                return;
-            rest += s;
-            let i;
-            while ((i = rest.indexOf('\n')) >= 0) {
-                cb(rest.slice(0, i).replace(/\r$/, ''));
-                rest = rest.slice(i + 1);
-            }
-        },
-        end() {
-            if (cb && rest)
-                cb(rest);
-            rest = '';
-        }
-    };
-}
-/** Runs `cmd args…` and resolves with its exit code and output; never rejects on a non-zero exit. */
-function exec(cmd, args, opts = {}) {
-    const max = opts.maxBuffer ?? 16 * 1024 * 1024;
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            detached: true
-        });
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const out = lineSplitter(opts.onStdoutLine);
-        const err = lineSplitter(opts.onStderrLine);
-        child.stdout.setEncoding('utf8');
-        child.stderr.setEncoding('utf8');
-        child.stdout.on('data', (s) => {
-            stdout = (stdout + s).slice(-max);
-            out.push(s);
-        });
-        child.stderr.on('data', (s) => {
-            stderr = (stderr + s).slice(-max);
-            err.push(s);
-        });
-        const timer = opts.timeoutMs !== undefined
-            ? setTimeout(() => {
-                timedOut = true;
-                killGroup(child.pid);
-            }, opts.timeoutMs)
-            : undefined;
-        child.on('error', e => {
-            if (timer)
-                clearTimeout(timer);
-            reject(e);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            out.end();
-            err.end();
-            resolve({
-                code: code ?? (signal ? 128 + 9 : 1),
-                stdout,
-                stderr,
-                timedOut,
-                durationMs: Date.now() - start
-            });
-        });
-        child.stdin.on('error', () => undefined);
-        if (opts.input !== undefined)
-            child.stdin.end(opts.input);
-        else
-            child.stdin.end();
-    });
-}
-function killGroup(pid) {
-    if (!pid)
-        return;
-    try {
-        process.kill(-pid, 'SIGKILL');
-    }
-    catch {
-        try {
-            process.kill(pid, 'SIGKILL');
-        }
-        catch {
-            /* already gone */
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/docker.ts
-/**
- * The docker CLI, behind an interface so domain code can be tested with a fake that
- * records argv. Always argument arrays; the client is the first `docker` on PATH unless
- * told otherwise (build-image picks a client per engine path).
- */
-
-
-class DockerCli {
-    binary;
-    env;
-    constructor(binary = 'docker', env) {
-        this.binary = binary;
-        this.env = env;
-    }
-    async run(args, opts = {}) {
-        try {
-            return await exec(this.binary, args, { env: this.env, ...opts });
-        }
-        catch (e) {
-            if (e.code === 'ENOENT') {
-                throw new UserError(`The docker client (${this.binary}) is not installed on this runner`);
-            }
-            throw e;
-        }
-    }
-}
-/** Runs a docker command that must succeed; its stderr tail becomes the error. */
-async function dockerOk(docker, args, what, opts = {}) {
-    const r = await docker.run(args, opts);
-    if (r.code !== 0) {
-        const tail = r.stderr.trim().split('\n').slice(-5).join(' ').trim();
-        throw new UserError(`${what} failed${r.timedOut ? ' (timed out)' : ''}: ${tail || `docker exited ${r.code}`}`);
-    }
-    return r.stdout;
-}
-/** The label every container Gantry creates carries, so none can leak unnoticed. */
-const GANTRY_LABEL = 'dev.gantry.managed';
-/** Labels for a container created by a stage: `dev.gantry.managed=<stage>` plus the run id. */
-function containerLabels(stage) {
-    const run = process.env.GITHUB_RUN_ID ?? 'local';
-    return ['--label', `${GANTRY_LABEL}=${stage}`, '--label', `dev.gantry.run=${run}`];
-}
-/** Removes a container, ignoring "no such container". */
-async function removeContainer(docker, id) {
-    await docker.run(['rm', '-f', '-v', id]);
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/containers.ts
-/**
- * The container operations every mode shares: labelled creation (so none can leak
- * unnoticed), attached starts with a timeout that kills the container (not just the
- * client), image configuration, and removal in one call.
- */
-
-
-
-const STAGE = 'test-in-container';
-/** Label naming the one step that created a container, so its post step removes exactly those. */
-const STEP_LABEL = 'dev.gantry.step';
-/** This step's id: set by the action (saved for its post step), random otherwise. */
-const step = { id: (0,external_node_crypto_.randomBytes)(8).toString('hex') };
-/** `--label` arguments of every container this stage creates. */
-function labels() {
-    return [...containerLabels(STAGE), '--label', `${STEP_LABEL}=${step.id}`];
-}
-/**
- * Removes what a step left (the post step's job, after a cancelled or killed run): every
- * container labelled with its step id. Resolves with the ids removed.
- */
-async function removeStepContainers(docker, stepId) {
-    const r = await docker.run([
-        'ps',
-        '-aq',
-        '--filter',
-        `label=${GANTRY_LABEL}=${STAGE}`,
-        '--filter',
-        `label=${STEP_LABEL}=${stepId}`
-    ]);
-    const ids = r.stdout
-        .split('\n')
-        .map(l => l.trim())
-        .filter(Boolean);
-    await removeContainers(docker, ids);
-    return ids;
-}
-async function imageConfig(docker, image) {
-    const r = await docker.run(['image', 'inspect', '--format', '{{json .Config}}', image]);
-    if (r.code !== 0) {
-        // Not local yet: pull it once (a digest from build-image may only be in the registry).
-        const pulled = await docker.run(['pull', '--quiet', image], { timeoutMs: 15 * 60_000 });
-        if (pulled.code !== 0) {
-            const why = pulled.stderr.trim().split('\n').pop() ?? `docker exited ${pulled.code}`;
-            throw new errors_InputError('image', `${image} is not on this runner and could not be pulled (${why}); pass the \`image\` output of build-image, and log in to its registry first`);
-        }
-    }
-    const out = await dockerOk(docker, ['image', 'inspect', '--format', '{{json .Config}}', image], `Inspecting the image ${image}`);
-    return JSON.parse(out) ?? {};
-}
-/** `KEY=value` list of an image → map. */
-function envMap(env) {
-    const m = new Map();
-    for (const e of env ?? []) {
-        const i = e.indexOf('=');
-        if (i > 0)
-            m.set(e.slice(0, i), e.slice(i + 1));
-        else
-            m.set(e, '');
-    }
-    return m;
-}
-/** `$VAR` and `${VAR}` replaced from `vars` (unknown → empty), as container-structure-test does. */
-function expandEnv(text, vars) {
-    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a, b) => vars.get((a ?? b)) ?? '');
-}
-/** `docker create` with the stage's labels; resolves with the container id. */
-async function createContainer(docker, args, opts = {}) {
-    const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', opts);
-    return out.trim().split('\n').pop().trim();
-}
-/**
- * `docker start -a`: stdout and stderr kept apart. At the timeout the container itself is
- * killed (`docker kill`), then the client; the caller removes the container.
- */
-async function startAttached(docker, id, timeoutMs, opts = {}) {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-        timedOut = true;
-        void docker.run(['kill', id]);
-    }, timeoutMs);
-    try {
-        // The client gets a little longer, so the kill above ends it cleanly in the usual case.
-        const r = await docker.run(['start', '-a', id], { ...opts, timeoutMs: timeoutMs + 10_000 });
-        return { ...r, timedOut: timedOut || r.timedOut, exitCode: r.code };
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/** A unique container name, so a container can be killed and removed before its id is known. */
-function containerName() {
-    return `gantry-tic-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
-}
-/**
- * `docker run` attached, in one client call (create + start + attach), not removed: the
- * caller removes its containers in one batch afterwards, so no test waits for a removal.
- * At the timeout the container is killed by name.
- */
-async function runAttached(docker, name, args, timeoutMs, opts = {}) {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-        timedOut = true;
-        void docker.run(['kill', name]);
-    }, timeoutMs);
-    try {
-        const r = await docker.run(['run', '--name', name, ...labels(), ...args], {
-            ...opts,
-            timeoutMs: timeoutMs + 10_000
-        });
-        return { ...r, timedOut: timedOut || r.timedOut, exitCode: r.code };
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/** Removes containers (and their anonymous volumes) in one call; errors are ignored. */
-async function removeContainers(docker, ids) {
-    if (ids.length === 0)
-        return;
-    await docker.run(['rm', '-f', '-v', ...ids]);
-}
-/** Removes images made along the way (setup/teardown commits). */
-async function removeImages(docker, ids) {
-    if (ids.length === 0)
-        return;
-    await docker.run(['image', 'rm', '-f', ...ids]);
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/junit.ts
-// XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-// eslint-disable-next-line no-control-regex
-const INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-/** Escapes text for an XML attribute or element body, dropping characters XML cannot hold. */
-function escapeXml(text) {
-    return text
-        .replace(INVALID, '\uFFFD')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&apos;');
-}
-/** Attribute values: newlines and tabs as character references, so parsers keep them. */
-function attr(text) {
-    return escapeXml(text).replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
-}
-function seconds(ms) {
-    return (ms / 1000).toFixed(3);
-}
-const SUITE_TITLE = {
-    run: 'test-in-container: run',
-    structure: 'test-in-container: structure tests',
-    service: 'test-in-container: service'
-};
-function toJUnit(cases, options) {
-    const order = ['run', 'structure', 'service'];
-    const suites = order
-        .map(name => ({ name, cases: cases.filter(c => c.suite === name) }))
-        .filter(s => s.cases.length > 0);
-    const totalFailures = cases.filter(c => c.status === 'failed').length;
-    const totalTime = cases.reduce((t, c) => t + c.durationMs, 0);
-    const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-    out.push(`<testsuites name="${attr('test-in-container')}" tests="${cases.length}" failures="${totalFailures}" errors="0" time="${seconds(totalTime)}">`);
-    // ISO 8601 without zone or fraction, as the Ant JUnit schema's timestamp expects.
-    const stamp = (options.timestamp ?? new Date().toISOString()).replace(/(\.\d+)?Z$/, '');
-    suites.forEach((suite, id) => {
-        const failures = suite.cases.filter(c => c.status === 'failed').length;
-        const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
-        out.push(`  <testsuite name="${attr(SUITE_TITLE[suite.name])}" id="${id}" tests="${suite.cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${attr(stamp)}" hostname="localhost" package="${attr(suite.name)}">`);
-        out.push('    <properties>');
-        out.push(`      <property name="image" value="${attr(options.image)}"/>`);
-        out.push('    </properties>');
-        for (const c of suite.cases) {
-            const head = `    <testcase name="${attr(c.name)}" classname="${attr(`${suite.name}.${c.kind}`)}" time="${seconds(c.durationMs)}"`;
-            if (c.status === 'passed') {
-                out.push(`${head}/>`);
-                continue;
-            }
-            out.push(`${head}>`);
-            const message = c.message ?? 'failed';
-            out.push(`      <failure message="${attr(message)}" type="${attr(c.kind)}">${escapeXml(c.details ?? message)}</failure>`);
-            out.push('    </testcase>');
-        }
-        out.push('    <system-out/>');
-        out.push('    <system-err/>');
-        out.push('  </testsuite>');
-    });
-    out.push('</testsuites>');
-    return out.join('\n') + '\n';
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/model.ts
-/** The results of one run of test-in-container: test cases grouped in one suite per mode. */
-function totals(cases) {
-    const failed = cases.filter(c => c.status === 'failed').length;
-    return { passed: cases.length - failed, failed, total: cases.length };
-}
-/** The first non-empty line of a message (for summaries and annotations). */
-function firstLine(text) {
-    if (!text)
-        return '';
-    return (text
-        .split(/\r?\n/)
-        .map(l => l.trim())
-        .find(l => l !== '') ?? '');
-}
-/** The last `n` lines of a text. */
-function tail(text, n) {
-    const lines = text.replace(/\s+$/, '').split(/\r?\n/);
-    return lines.slice(-n).join('\n');
-}
-/**
- * Runs `fn` up to `retries + 1` times until it passes; the case reports the last attempt
- * and the number of attempts.
- */
-async function withRetries(retries, fn) {
-    let result = await fn();
-    let attempts = 1;
-    while (result.status === 'failed' && attempts <= retries) {
-        result = await fn();
-        attempts++;
-    }
-    return { ...result, attempts };
-}
-/** Runs `fns` with at most `limit` in flight, keeping the results in order. */
-async function mapLimit(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i], i);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/lib/summary.ts
-/**
- * Job-summary building blocks as GitHub-flavoured Markdown. Stages assemble a summary
- * from these and write it once through @actions/core (src/common/summary.ts); domain
- * code can build parts of it without touching the toolkit.
- */
-/** Escapes text for a Markdown table cell (pipes, newlines, HTML). */
-function cell(text) {
-    if (text === undefined || text === null)
-        return '';
-    return String(text)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/\|/g, '\\|')
-        .replace(/\r?\n/g, '<br>');
-}
-/** A Markdown table. Cells are escaped; use `code()` for monospace cells. */
-function table(headers, rows) {
-    const head = `| ${headers.map(cell).join(' | ')} |`;
-    const sep = `| ${headers.map(() => '---').join(' | ')} |`;
-    const body = rows.map(r => `| ${r.map(c => (typeof c === 'string' && c.startsWith('`') ? c : cell(c))).join(' | ')} |`);
-    return [head, sep, ...body].join('\n') + '\n';
-}
-/** Inline code that survives a table cell. */
-function code(text) {
-    return '`' + text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') + '`';
-}
-function heading(text, level = 2) {
-    return `${'#'.repeat(level)} ${text}\n`;
-}
-/** A collapsible block of preformatted text (logs, response bodies). */
-function details(summaryText, body) {
-    return `<details><summary>${cell(summaryText)}</summary>\n\n\`\`\`text\n${body.replace(/```/g, "'''")}\n\`\`\`\n\n</details>\n`;
-}
-/** `1.2 s`, `350 ms`, `2 m 5 s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const m = Math.floor(ms / 60_000);
-    const s = Math.round((ms % 60_000) / 1000);
-    return `${m} m ${s} s`;
-}
-/** `512 B`, `3.4 MB` (decimal units, as registries and docker report). */
-function formatBytes(n) {
-    if (n < 1000)
-        return `${n} B`;
-    const units = ['kB', 'MB', 'GB', 'TB'];
-    let v = n;
-    let u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-        v /= 1000;
-        u++;
-    }
-    return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/report.ts
-/** The job summary of a run: totals, one row per test, and the logs of what failed. */
-
-
-const SUITE = {
-    run: 'run',
-    structure: 'structure',
-    service: 'service'
-};
-function summaryMarkdown(cases, image, report) {
-    const t = totals(cases);
-    const parts = [heading('test-in-container')];
-    parts.push(`${t.failed === 0 ? '✅' : '❌'} **${t.passed} passed, ${t.failed} failed** of ${t.total} on ${code(image)}${report ? ` · JUnit: ${code(report)}` : ''}\n`);
-    parts.push(table(['mode', 'test', 'result', 'duration', 'failure'], cases.map(c => [
-        SUITE[c.suite],
-        `${c.kind}: ${c.name}`,
-        c.status === 'passed' ? '✅ passed' : '❌ failed',
-        formatDuration(c.durationMs) +
-            (c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''),
-        firstLine(c.message)
-    ])));
-    for (const c of cases) {
-        if (c.status === 'failed' && c.details) {
-            parts.push(details(`${c.kind}: ${c.name}`, c.details));
-        }
-    }
-    return parts.join('\n');
-}
-/** One annotation line per failed test. */
-function annotation(c) {
-    return {
-        title: `test-in-container ${c.suite}: ${c.name}`.slice(0, 200),
-        message: `${c.kind} ${c.name}: ${firstLine(c.message) || 'failed'}`
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
-var ajv = __nccwpck_require__(2463);
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
-class CsvError extends Error {
-  constructor(code, message, options, ...contexts) {
-    if (Array.isArray(message)) message = message.join(" ").trim();
-    super(message);
-    if (Error.captureStackTrace !== undefined) {
-      Error.captureStackTrace(this, CsvError);
-    }
-    this.code = code;
-    for (const context of contexts) {
-      for (const key in context) {
-        const value = context[key];
-        this[key] = Buffer.isBuffer(value)
-          ? value.toString(options.encoding)
-          : value == null
-            ? value
-            : JSON.parse(JSON.stringify(value));
-      }
-    }
-  }
-}
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/is_object.js
-const is_object = function (obj) {
-  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_columns_array.js
-
-
-
-const normalize_columns_array = function (columns) {
-  const normalizedColumns = [];
-  for (let i = 0, l = columns.length; i < l; i++) {
-    const column = columns[i];
-    if (column === undefined || column === null || column === false) {
-      normalizedColumns[i] = { disabled: true };
-    } else if (typeof column === "string" || typeof column === "number") {
-      normalizedColumns[i] = { name: `${column}` };
-    } else if (is_object(column)) {
-      if (typeof column.name !== "string") {
-        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
-          "Option columns missing name:",
-          `property "name" is required at position ${i}`,
-          "when column is an object literal",
-        ]);
-      }
-      normalizedColumns[i] = column;
-    } else {
-      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
-        "Invalid column definition:",
-        "expect a string or a literal object,",
-        `got ${JSON.stringify(column)} at position ${i}`,
-      ]);
-    }
-  }
-  return normalizedColumns;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/ResizeableBuffer.js
-class ResizeableBuffer {
-  constructor(size = 100) {
-    this.size = size;
-    this.length = 0;
-    this.buf = Buffer.allocUnsafe(size);
-  }
-  prepend(val) {
-    if (Buffer.isBuffer(val)) {
-      const length = this.length + val.length;
-      if (length >= this.size) {
-        this.resize();
-        if (length >= this.size) {
-          throw Error("INVALID_BUFFER_STATE");
-        }
-      }
-      const buf = this.buf;
-      this.buf = Buffer.allocUnsafe(this.size);
-      val.copy(this.buf, 0);
-      buf.copy(this.buf, val.length);
-      this.length += val.length;
-    } else {
-      const length = this.length++;
-      if (length === this.size) {
-        this.resize();
-      }
-      const buf = this.clone();
-      this.buf[0] = val;
-      buf.copy(this.buf, 1, 0, length);
-    }
-  }
-  append(val) {
-    const length = this.length++;
-    if (length === this.size) {
-      this.resize();
-    }
-    this.buf[length] = val;
-  }
-  clone() {
-    return Buffer.from(this.buf.slice(0, this.length));
-  }
-  resize() {
-    const length = this.length;
-    this.size = this.size * 2;
-    const buf = Buffer.allocUnsafe(this.size);
-    this.buf.copy(buf, 0, 0, length);
-    this.buf = buf;
-  }
-  toString(encoding) {
-    if (encoding) {
-      return this.buf.toString(encoding, 0, this.length);
-    } else {
-      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
-    }
-  }
-  toJSON() {
-    return this.toString("utf8");
-  }
-  reset() {
-    this.length = 0;
-  }
-}
-
-/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/init_state.js
-
-
-const init_state = function (options) {
-  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
-  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
-  // https://tc39.es/ecma262/#sec-white-space
-  // https://tc39.es/ecma262/#sec-line-terminators
-  //
-  // Codepoints unrepresentable in the target encoding are dropped: Node's
-  // Buffer substitutes them with `?` (0x3F), and including those would cause
-  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
-  const timchars = [
-    // Basic Latin
-    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
-    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
-    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
-    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
-    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
-    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
-    // Latin-1 Supplement
-    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
-    // Ogham
-    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
-    // General Punctuation
-    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
-    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
-    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
-    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
-    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
-    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
-    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
-    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
-    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
-    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
-    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
-    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
-    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
-    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
-    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
-    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
-    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
-  ].reduce((acc, codepoint) => {
-    const encoded = Buffer.from(
-      String.fromCharCode(codepoint),
-      options.encoding,
-    );
-    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
-      return acc;
-    }
-    acc.push(encoded);
-    return acc;
-  }, []);
-  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
-  // (the common case) bail out in O(1) without scanning every timchar.
-  const timcharFirstBytes = new Uint8Array(256);
-  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
-  return {
-    bomSkipped: false,
-    bufBytesStart: 0,
-    castField: options.cast_function,
-    commenting: false,
-    delimiterBufPrevious: undefined,
-    delimiterDiscovered: false,
-    // Current error encountered by a record
-    error: undefined,
-    enabled: options.from_line === 1,
-    escaping: false,
-    escapeIsQuote:
-      Buffer.isBuffer(options.escape) &&
-      Buffer.isBuffer(options.quote) &&
-      Buffer.compare(options.escape, options.quote) === 0,
-    // columns can be `false`, `true`, `Array`
-    expectedRecordLength: Array.isArray(options.columns)
-      ? options.columns.length
-      : undefined,
-    field: new utils_ResizeableBuffer(20),
-    firstLineToHeaders: options.cast_first_line_to_header,
-    needMoreDataSize: Math.max(
-      // Skip if the remaining buffer smaller than comment
-      options.comment !== null ? options.comment.length : 0,
-      // Skip if the remaining buffer can be delimiter
-      ...(options.delimiter
-        ? options.delimiter.map((delimiter) => delimiter.length)
-        : []),
-      // Auto discovery of delimiter is limited to 1 character
-      options.delimiter_auto ? 1 : 0,
-      // Skip if the remaining buffer can be escape sequence
-      options.quote !== null ? options.quote.length : 0,
-      // Skip if the remaining buffer can be a multi-byte trim character
-      ...timchars.map((t) => t.length),
-    ),
-    previousBuf: undefined,
-    quoting: false,
-    stop: false,
-    rawBuffer: new utils_ResizeableBuffer(100),
-    record: [],
-    recordHasError: false,
-    record_length: 0,
-    recordDelimiterMaxLength:
-      options.record_delimiter.length === 0
-        ? 0
-        : Math.max(...options.record_delimiter.map((v) => v.length)),
-    trimChars: [
-      Buffer.from(" ", options.encoding)[0],
-      Buffer.from("\t", options.encoding)[0],
-    ],
-    wasQuoting: false,
-    wasRowDelimiter: false,
-    timchars: timchars,
-    timcharFirstBytes: timcharFirstBytes,
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/underscore.js
-const underscore = function (str) {
-  return str.replace(/([A-Z])/g, function (_, match) {
-    return "_" + match.toLowerCase();
-  });
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/normalize_options.js
-
-
-
-
-
-const normalize_options = function (opts) {
-  const options = {};
-  // Merge with user options
-  for (const opt in opts) {
-    options[underscore(opt)] = opts[opt];
-  }
-  // Normalize option `encoding`
-  // Note: defined first because other options depends on it
-  // to convert chars/strings into buffers.
-  if (options.encoding === undefined || options.encoding === true) {
-    options.encoding = "utf8";
-  } else if (options.encoding === null || options.encoding === false) {
-    options.encoding = null;
-  } else if (
-    typeof options.encoding !== "string" &&
-    options.encoding !== null
-  ) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ENCODING",
-      [
-        "Invalid option encoding:",
-        "encoding must be a string or null to return a buffer,",
-        `got ${JSON.stringify(options.encoding)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `bom`
-  if (
-    options.bom === undefined ||
-    options.bom === null ||
-    options.bom === false
-  ) {
-    options.bom = false;
-  } else if (options.bom !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_BOM",
-      [
-        "Invalid option bom:",
-        "bom must be true,",
-        `got ${JSON.stringify(options.bom)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast`
-  options.cast_function = null;
-  if (
-    options.cast === undefined ||
-    options.cast === null ||
-    options.cast === false ||
-    options.cast === ""
-  ) {
-    options.cast = undefined;
-  } else if (typeof options.cast === "function") {
-    options.cast_function = options.cast;
-    options.cast = true;
-  } else if (options.cast !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST",
-      [
-        "Invalid option cast:",
-        "cast must be true or a function,",
-        `got ${JSON.stringify(options.cast)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `cast_date`
-  if (
-    options.cast_date === undefined ||
-    options.cast_date === null ||
-    options.cast_date === false ||
-    options.cast_date === ""
-  ) {
-    options.cast_date = false;
-  } else if (options.cast_date === true) {
-    options.cast_date = function (value) {
-      const date = Date.parse(value);
-      return !isNaN(date) ? new Date(date) : value;
-    };
-  } else if (typeof options.cast_date !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_CAST_DATE",
-      [
-        "Invalid option cast_date:",
-        "cast_date must be true or a function,",
-        `got ${JSON.stringify(options.cast_date)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `columns`
-  options.cast_first_line_to_header = undefined;
-  if (options.columns === true) {
-    // Fields in the first line are converted as-is to columns
-    options.cast_first_line_to_header = undefined;
-  } else if (typeof options.columns === "function") {
-    options.cast_first_line_to_header = options.columns;
-    options.columns = true;
-  } else if (Array.isArray(options.columns)) {
-    options.columns = normalize_columns_array(options.columns);
-  } else if (
-    options.columns === undefined ||
-    options.columns === null ||
-    options.columns === false
-  ) {
-    options.columns = false;
-  } else {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COLUMNS",
-      [
-        "Invalid option columns:",
-        "expect an array, a function or true,",
-        `got ${JSON.stringify(options.columns)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `group_columns_by_name`
-  if (
-    options.group_columns_by_name === undefined ||
-    options.group_columns_by_name === null ||
-    options.group_columns_by_name === false
-  ) {
-    options.group_columns_by_name = false;
-  } else if (options.group_columns_by_name !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "expect an boolean,",
-        `got ${JSON.stringify(options.group_columns_by_name)}`,
-      ],
-      options,
-    );
-  } else if (options.columns === false) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
-      [
-        "Invalid option group_columns_by_name:",
-        "the `columns` mode must be activated.",
-      ],
-      options,
-    );
-  }
-  // Normalize option `comment`
-  if (
-    options.comment === undefined ||
-    options.comment === null ||
-    options.comment === false ||
-    options.comment === ""
-  ) {
-    options.comment = null;
-  } else {
-    if (typeof options.comment === "string") {
-      options.comment = Buffer.from(options.comment, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.comment)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_COMMENT",
-        [
-          "Invalid option comment:",
-          "comment must be a buffer or a string,",
-          `got ${JSON.stringify(options.comment)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `comment_no_infix`
-  if (
-    options.comment_no_infix === undefined ||
-    options.comment_no_infix === null ||
-    options.comment_no_infix === false
-  ) {
-    options.comment_no_infix = false;
-  } else if (options.comment_no_infix !== true) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_COMMENT",
-      [
-        "Invalid option comment_no_infix:",
-        "value must be a boolean,",
-        `got ${JSON.stringify(options.comment_no_infix)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `delimiter_auto`
-  if (
-    options.delimiter_auto === undefined ||
-    options.delimiter_auto === null ||
-    options.delimiter_auto === false
-  ) {
-    options.delimiter_auto = false;
-  } else if (options.delimiter_auto === true) {
-    options.delimiter_auto = {};
-  } else if (!is_object(options.delimiter_auto)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_DELIMITER_AUTO",
-      [
-        "Invalid option delimiter_auto:",
-        "delimiter_auto must be a boolean or a configuration object,",
-        `got ${JSON.stringify(options.delimiter_auto)}`,
-      ],
-      options,
-    );
-  }
-  if (options.delimiter_auto) {
-    if (options.delimiter_auto.preferred === undefined)
-      options.delimiter_auto.preferred = {
-        [",".charCodeAt(0)]: 1.8,
-        ["\t".charCodeAt(0)]: 1.8,
-        [";".charCodeAt(0)]: 1.6,
-        [" ".charCodeAt(0)]: 1.6,
-        [":".charCodeAt(0)]: 1.5,
-        [".".charCodeAt(0)]: 1.4,
-        ["/".charCodeAt(0)]: 1.4,
-      };
-    else if (!is_object(options.delimiter_auto.preferred)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "preferred must be an object,",
-          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.score === undefined)
-      options.delimiter_auto.score = (info, options) => {
-        return (
-          (info.total - info.std) * (options.preferred[info.char_code] || 1)
-        );
-      };
-    else if (typeof options.delimiter_auto.score !== "function") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "score must be a function,",
-          `got ${JSON.stringify(options.delimiter_auto.score)}`,
-        ],
-        options,
-      );
-    }
-    if (options.delimiter_auto.size === undefined)
-      options.delimiter_auto.size = 2048;
-    else if (typeof options.delimiter_auto.size !== "number") {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER_AUTO",
-        [
-          "Invalid option delimiter_auto:",
-          "size must be a number,",
-          `got ${JSON.stringify(options.delimiter_auto.size)}`,
-        ],
-        options,
-      );
-    }
-  }
-  // Normalize option `delimiter`
-  const delimiter_json = JSON.stringify(options.delimiter);
-  if (options.delimiter_auto !== false) {
-    options.delimiter = [];
-  }
-  if (!Array.isArray(options.delimiter)) {
-    if (
-      options.delimiter === undefined ||
-      options.delimiter === null ||
-      options.delimiter === false
-    ) {
-      options.delimiter = Buffer.from(",", options.encoding);
-    }
-    options.delimiter = [options.delimiter];
-  }
-  options.delimiter = options.delimiter.map(function (delimiter) {
-    if (typeof delimiter === "string") {
-      delimiter = Buffer.from(delimiter, options.encoding);
-    }
-    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_DELIMITER",
-        [
-          "Invalid option delimiter:",
-          "delimiter must be a non empty string or buffer or array of string|buffer,",
-          `got ${delimiter_json}`,
-        ],
-        options,
-      );
-    }
-    return delimiter;
-  });
-  // Normalize option `escape`
-  if (options.escape === undefined || options.escape === true) {
-    options.escape = Buffer.from('"', options.encoding);
-  } else if (typeof options.escape === "string") {
-    options.escape = Buffer.from(options.escape, options.encoding);
-  } else if (options.escape === null || options.escape === false) {
-    options.escape = null;
-  }
-  if (options.escape !== null) {
-    if (!Buffer.isBuffer(options.escape)) {
-      throw new Error(
-        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
-      );
-    }
-  }
-  // Normalize option `from`
-  if (options.from === undefined || options.from === null) {
-    options.from = 1;
-  } else {
-    if (typeof options.from === "string" && /\d+/.test(options.from)) {
-      options.from = parseInt(options.from);
-    }
-    if (Number.isInteger(options.from)) {
-      if (options.from < 0) {
-        throw new Error(
-          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
-      );
-    }
-  }
-  // Normalize option `from_line`
-  if (options.from_line === undefined || options.from_line === null) {
-    options.from_line = 1;
-  } else {
-    if (
-      typeof options.from_line === "string" &&
-      /\d+/.test(options.from_line)
-    ) {
-      options.from_line = parseInt(options.from_line);
-    }
-    if (Number.isInteger(options.from_line)) {
-      if (options.from_line <= 0) {
-        throw new Error(
-          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
-      );
-    }
-  }
-  // Normalize options `ignore_last_delimiters`
-  if (
-    options.ignore_last_delimiters === undefined ||
-    options.ignore_last_delimiters === null
-  ) {
-    options.ignore_last_delimiters = false;
-  } else if (typeof options.ignore_last_delimiters === "number") {
-    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
-    if (options.ignore_last_delimiters === 0) {
-      options.ignore_last_delimiters = false;
-    }
-  } else if (typeof options.ignore_last_delimiters !== "boolean") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
-      [
-        "Invalid option `ignore_last_delimiters`:",
-        "the value must be a boolean value or an integer,",
-        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
-      ],
-      options,
-    );
-  }
-  if (options.ignore_last_delimiters === true && options.columns === false) {
-    throw new CsvError(
-      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
-      [
-        "The option `ignore_last_delimiters`",
-        "requires the activation of the `columns` option",
-      ],
-      options,
-    );
-  }
-  // Normalize option `info`
-  if (
-    options.info === undefined ||
-    options.info === null ||
-    options.info === false
-  ) {
-    options.info = false;
-  } else if (options.info !== true) {
-    throw new Error(
-      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
-    );
-  }
-  // Normalize option `max_record_size`
-  if (
-    options.max_record_size === undefined ||
-    options.max_record_size === null ||
-    options.max_record_size === false
-  ) {
-    options.max_record_size = 0;
-  } else if (
-    Number.isInteger(options.max_record_size) &&
-    options.max_record_size >= 0
-  ) {
-    // Great, nothing to do
-  } else if (
-    typeof options.max_record_size === "string" &&
-    /\d+/.test(options.max_record_size)
-  ) {
-    options.max_record_size = parseInt(options.max_record_size);
-  } else {
-    throw new Error(
-      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
-    );
-  }
-  // Normalize option `objname`
-  if (
-    options.objname === undefined ||
-    options.objname === null ||
-    options.objname === false
-  ) {
-    options.objname = undefined;
-  } else if (Buffer.isBuffer(options.objname)) {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty buffer`);
-    }
-    if (options.encoding === null) {
-      // Don't call `toString`, leave objname as a buffer
-    } else {
-      options.objname = options.objname.toString(options.encoding);
-    }
-  } else if (typeof options.objname === "string") {
-    if (options.objname.length === 0) {
-      throw new Error(`Invalid Option: objname must be a non empty string`);
-    }
-    // Great, nothing to do
-  } else if (typeof options.objname === "number") {
-    // if(options.objname.length === 0){
-    //   throw new Error(`Invalid Option: objname must be a non empty string`);
-    // }
-    // Great, nothing to do
-  } else {
-    throw new Error(
-      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
-    );
-  }
-  if (options.objname !== undefined) {
-    if (typeof options.objname === "number") {
-      if (options.columns !== false) {
-        throw Error(
-          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
-        );
-      }
-    } else {
-      // A string or a buffer
-      if (options.columns === false) {
-        throw Error(
-          "Invalid Option: objname field must be combined with columns or be defined as an index",
-        );
-      }
-    }
-  }
-  // Normalize option `on_record`
-  if (options.on_record === undefined || options.on_record === null) {
-    options.on_record = undefined;
-  } else if (typeof options.on_record !== "function") {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_ON_RECORD",
-      [
-        "Invalid option `on_record`:",
-        "expect a function,",
-        `got ${JSON.stringify(options.on_record)}`,
-      ],
-      options,
-    );
-  }
-  // Normalize option `on_skip`
-  // options.on_skip ??= (err, chunk) => {
-  //   this.emit('skip', err, chunk);
-  // };
-  if (
-    options.on_skip !== undefined &&
-    options.on_skip !== null &&
-    typeof options.on_skip !== "function"
-  ) {
-    throw new Error(
-      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
-    );
-  }
-  // Normalize option `quote`
-  if (
-    options.quote === null ||
-    options.quote === false ||
-    options.quote === ""
-  ) {
-    options.quote = null;
-  } else {
-    if (options.quote === undefined || options.quote === true) {
-      options.quote = Buffer.from('"', options.encoding);
-    } else if (typeof options.quote === "string") {
-      options.quote = Buffer.from(options.quote, options.encoding);
-    }
-    if (!Buffer.isBuffer(options.quote)) {
-      throw new Error(
-        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
-      );
-    }
-  }
-  // Normalize option `raw`
-  if (
-    options.raw === undefined ||
-    options.raw === null ||
-    options.raw === false
-  ) {
-    options.raw = false;
-  } else if (options.raw !== true) {
-    throw new Error(
-      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
-    );
-  }
-  // Normalize option `record_delimiter`
-  if (options.record_delimiter === undefined) {
-    options.record_delimiter = [];
-  } else if (
-    typeof options.record_delimiter === "string" ||
-    Buffer.isBuffer(options.record_delimiter)
-  ) {
-    if (options.record_delimiter.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer,",
-          `got ${JSON.stringify(options.record_delimiter)}`,
-        ],
-        options,
-      );
-    }
-    options.record_delimiter = [options.record_delimiter];
-  } else if (!Array.isArray(options.record_delimiter)) {
-    throw new CsvError(
-      "CSV_INVALID_OPTION_RECORD_DELIMITER",
-      [
-        "Invalid option `record_delimiter`:",
-        "value must be a string, a buffer or array of string|buffer,",
-        `got ${JSON.stringify(options.record_delimiter)}`,
-      ],
-      options,
-    );
-  }
-  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
-    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a string, a buffer or array of string|buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    } else if (rd.length === 0) {
-      throw new CsvError(
-        "CSV_INVALID_OPTION_RECORD_DELIMITER",
-        [
-          "Invalid option `record_delimiter`:",
-          "value must be a non empty string or buffer",
-          `at index ${i},`,
-          `got ${JSON.stringify(rd)}`,
-        ],
-        options,
-      );
-    }
-    if (typeof rd === "string") {
-      rd = Buffer.from(rd, options.encoding);
-    }
-    return rd;
-  });
-  // Normalize option `relax_column_count`
-  if (typeof options.relax_column_count === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count === undefined ||
-    options.relax_column_count === null
-  ) {
-    options.relax_column_count = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
-    );
-  }
-  if (typeof options.relax_column_count_less === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_less === undefined ||
-    options.relax_column_count_less === null
-  ) {
-    options.relax_column_count_less = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
-    );
-  }
-  if (typeof options.relax_column_count_more === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_column_count_more === undefined ||
-    options.relax_column_count_more === null
-  ) {
-    options.relax_column_count_more = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
-    );
-  }
-  // Normalize option `relax_quotes`
-  if (typeof options.relax_quotes === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.relax_quotes === undefined ||
-    options.relax_quotes === null
-  ) {
-    options.relax_quotes = false;
-  } else {
-    throw new Error(
-      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
-    );
-  }
-  // Normalize option `skip_empty_lines`
-  if (typeof options.skip_empty_lines === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_empty_lines === undefined ||
-    options.skip_empty_lines === null
-  ) {
-    options.skip_empty_lines = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
-    );
-  }
-  // Normalize option `skip_records_with_empty_values`
-  if (typeof options.skip_records_with_empty_values === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_empty_values === undefined ||
-    options.skip_records_with_empty_values === null
-  ) {
-    options.skip_records_with_empty_values = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
-    );
-  }
-  // Normalize option `skip_records_with_error`
-  if (typeof options.skip_records_with_error === "boolean") {
-    // Great, nothing to do
-  } else if (
-    options.skip_records_with_error === undefined ||
-    options.skip_records_with_error === null
-  ) {
-    options.skip_records_with_error = false;
-  } else {
-    throw new Error(
-      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
-    );
-  }
-  // Normalize option `rtrim`
-  if (
-    options.rtrim === undefined ||
-    options.rtrim === null ||
-    options.rtrim === false
-  ) {
-    options.rtrim = false;
-  } else if (options.rtrim !== true) {
-    throw new Error(
-      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
-    );
-  }
-  // Normalize option `ltrim`
-  if (
-    options.ltrim === undefined ||
-    options.ltrim === null ||
-    options.ltrim === false
-  ) {
-    options.ltrim = false;
-  } else if (options.ltrim !== true) {
-    throw new Error(
-      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
-    );
-  }
-  // Normalize option `trim`
-  if (
-    options.trim === undefined ||
-    options.trim === null ||
-    options.trim === false
-  ) {
-    options.trim = false;
-  } else if (options.trim !== true) {
-    throw new Error(
-      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
-    );
-  }
-  // Normalize options `trim`, `ltrim` and `rtrim`
-  if (options.trim === true && opts.ltrim !== false) {
-    options.ltrim = true;
-  } else if (options.ltrim !== true) {
-    options.ltrim = false;
-  }
-  if (options.trim === true && opts.rtrim !== false) {
-    options.rtrim = true;
-  } else if (options.rtrim !== true) {
-    options.rtrim = false;
-  }
-  // Normalize option `to`
-  if (options.to === undefined || options.to === null) {
-    options.to = -1;
-  } else if (options.to !== -1) {
-    if (typeof options.to === "string" && /\d+/.test(options.to)) {
-      options.to = parseInt(options.to);
-    }
-    if (Number.isInteger(options.to)) {
-      if (options.to <= 0) {
-        throw new Error(
-          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
-      );
-    }
-  }
-  // Normalize option `to_line`
-  if (options.to_line === undefined || options.to_line === null) {
-    options.to_line = -1;
-  } else if (options.to_line !== -1) {
-    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
-      options.to_line = parseInt(options.to_line);
-    }
-    if (Number.isInteger(options.to_line)) {
-      if (options.to_line <= 0) {
-        throw new Error(
-          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
-        );
-      }
-    } else {
-      throw new Error(
-        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
-      );
-    }
-  }
-  return options;
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/utils/delimiter_discover.js
-
-
-
-// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
-// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
-const delimiter_discover = function (records, options) {
-  // Normalize the configuration
-  if (!options) {
-    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
-  }
-  // Convert String to Buffer
-  if (typeof records === "string") {
-    records = Buffer.from(records);
-  }
-  // Convert Buffer to an array of records
-  if (Buffer.isBuffer(records)) {
-    records = ((data) => {
-      const records = [];
-      const parser = transform({ delimiter: [] });
-      const push = (record) => records.push(record);
-      const close = () => {};
-      const error = parser.parse(data, true, push, close);
-      if (error !== undefined) throw error;
-      return records;
-    })(records);
-  }
-  // Info array initialization, 127 entries, one per char code
-  const info = Array(127)
-    .fill()
-    .map(() => ({ lines: [] }));
-  // Traverse each records, count occurences per char code
-  records.map(([record], line) => {
-    for (let i = 0, l = record.length; i < l; i++) {
-      // Count the character frequency
-      const code = record.charCodeAt(i);
-      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
-      info[code].lines[line]++;
-    }
-  });
-  // Traverse each char code, compute the score
-  info.map((info, i) => {
-    info.char_code = i;
-    info.std = std(info.lines);
-    info.total = info.lines.reduce((acc, val) => acc + val, 0);
-    info.preferred = !!options.preferred[i];
-    info.score = options.score(info, options);
-  });
-  // Extract the dominant character
-  const result = info.reduce(
-    (acc, info) => (acc.score > info.score ? acc : info),
-    {},
-  );
-  return String.fromCharCode(result.char_code);
-};
-
-const std = function (array) {
-  const n = array.length;
-  if (n === 0) return 0;
-  const mean = array.reduce((a, b) => a + b) / n;
-  return Math.sqrt(
-    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
-  );
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/index.js
-
-
-
-
-
-
-const isRecordEmpty = function (record) {
-  return record.every(
-    (field) =>
-      field == null || (field.toString && field.toString().trim() === ""),
-  );
-};
-
-const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
-const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
-
-const boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254]),
-};
-
-const transform = function (original_options = {}) {
-  const info = {
-    bytes: 0,
-    bytes_records: 0,
-    comment_lines: 0,
-    empty_lines: 0,
-    invalid_field_length: 0,
-    lines: 1,
-    records: 0,
-  };
-  const options = normalize_options(original_options);
-  return {
-    info: info,
-    original_options: original_options,
-    options: options,
-    state: init_state(options),
-    __needMoreData: function (i, bufLen, end) {
-      if (end) return false;
-      const { encoding, escape, quote } = this.options;
-      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
-        this.state;
-      const numOfCharLeft = bufLen - i - 1;
-      const requiredLength = Math.max(
-        needMoreDataSize,
-        // Skip if the remaining buffer smaller than record delimiter
-        // If "record_delimiter" is yet to be discovered:
-        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
-        // 2. We set the length to windows line ending in the current encoding
-        // Note, that encoding is known from user or bom discovery at that point
-        // recordDelimiterMaxLength,
-        recordDelimiterMaxLength === 0
-          ? Buffer.from("\r\n", encoding).length
-          : recordDelimiterMaxLength,
-        // Skip if remaining buffer can be an escaped quote
-        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
-        // Skip if remaining buffer can be record delimiter following the closing quote
-        quoting ? quote.length + recordDelimiterMaxLength : 0,
-      );
-      return numOfCharLeft < requiredLength;
-    },
-    // Central parser implementation
-    parse: function (nextBuf, end, push, close) {
-      const {
-        bom,
-        comment_no_infix,
-        delimiter_auto,
-        encoding,
-        from_line,
-        ltrim,
-        max_record_size,
-        raw,
-        relax_quotes,
-        rtrim,
-        skip_empty_lines,
-        to,
-        to_line,
-      } = this.options;
-      let { comment, escape, quote, record_delimiter } = this.options;
-      const {
-        bomSkipped,
-        delimiterDiscovered,
-        delimiterBufPrevious,
-        rawBuffer,
-        escapeIsQuote,
-      } = this.state;
-      // Automatic delimiter discovery
-      if (!delimiterDiscovered && delimiter_auto) {
-        let delimiterBuf;
-        if (delimiterBufPrevious === undefined) {
-          delimiterBuf = nextBuf;
-        } else if (
-          delimiterBufPrevious !== undefined &&
-          nextBuf === undefined
-        ) {
-          delimiterBuf = delimiterBufPrevious;
-        } else {
-          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
-        }
-        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
-        nextBuf = undefined;
-        // this.delimiterBufPrevious = delimiterBuf;
-        if (end || delimiterBuf.length > delimiter_auto.size) {
-          this.options.delimiter = [
-            Buffer.from(
-              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
-            ),
-          ];
-          this.state.previousBuf = delimiterBuf;
-          this.state.delimiterBufPrevious = undefined;
-          this.state.delimiterDiscovered = true;
-        } else {
-          this.state.delimiterBufPrevious = delimiterBuf;
-          return;
-        }
-      }
-      // Previous buffers reconciliation
-      const { previousBuf } = this.state;
-      let buf;
-      if (previousBuf === undefined) {
-        if (nextBuf === undefined) {
-          // Handle empty string
-          close();
-          return;
-        } else {
-          buf = nextBuf;
-        }
-      } else if (previousBuf !== undefined && nextBuf === undefined) {
-        buf = previousBuf;
-      } else {
-        buf = Buffer.concat([previousBuf, nextBuf]);
-      }
-      // Handle UTF BOM
-      if (bomSkipped === false) {
-        if (bom === false) {
-          this.state.bomSkipped = true;
-        } else if (buf.length < 3) {
-          // No enough data
-          if (end === false) {
-            // Wait for more data
-            this.state.previousBuf = buf;
-            return;
-          }
-        } else {
-          for (const encoding in boms) {
-            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
-              // Skip BOM
-              const bomLength = boms[encoding].length;
-              this.state.bufBytesStart += bomLength;
-              buf = buf.slice(bomLength);
-              // Renormalize original options with the new encoding
-              const options = normalize_options({
-                ...this.original_options,
-                encoding: encoding,
-              });
-              // Properties are merged with the existing options instance
-              for (const key in options) {
-                this.options[key] = options[key];
-              }
-              // Options will re-evaluate the Buffer with the new encoding
-              ({ comment, escape, quote } = this.options);
-              break;
-            }
-          }
-          this.state.bomSkipped = true;
-        }
-      }
-      const bufLen = buf.length;
-      let pos;
-      for (pos = 0; pos < bufLen; pos++) {
-        // Ensure we get enough space to look ahead
-        // There should be a way to move this out of the loop
-        if (this.__needMoreData(pos, bufLen, end)) {
-          break;
-        }
-        if (this.state.wasRowDelimiter === true) {
-          this.info.lines++;
-          this.state.wasRowDelimiter = false;
-        }
-        if (to_line !== -1 && this.info.lines > to_line) {
-          this.state.stop = true;
-          close();
-          return;
-        }
-        // Auto discovery of record_delimiter, unix, mac and windows supported
-        if (this.state.quoting === false && record_delimiter.length === 0) {
-          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
-            buf,
-            pos,
-          );
-          if (record_delimiterCount) {
-            record_delimiter = this.options.record_delimiter;
-          }
-        }
-        const chr = buf[pos];
-        if (raw === true) {
-          rawBuffer.append(chr);
-        }
-        if (
-          (chr === cr || chr === nl) &&
-          this.state.wasRowDelimiter === false
-        ) {
-          this.state.wasRowDelimiter = true;
-        }
-        // Previous char was a valid escape char
-        // treat the current char as a regular char
-        if (this.state.escaping === true) {
-          this.state.escaping = false;
-        } else {
-          // Escape is only active inside quoted fields
-          // We are quoting, the char is an escape chr and there is a chr to escape
-          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
-          if (
-            escape !== null &&
-            this.state.quoting === true &&
-            this.__isEscape(buf, pos, chr) &&
-            pos + escape.length < bufLen
-          ) {
-            if (escapeIsQuote) {
-              if (this.__isQuote(buf, pos + escape.length)) {
-                this.state.escaping = true;
-                pos += escape.length - 1;
-                continue;
-              }
-            } else {
-              this.state.escaping = true;
-              pos += escape.length - 1;
-              continue;
-            }
-          }
-          // Not currently escaping and chr is a quote
-          // TODO: need to compare bytes instead of single char
-          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
-            if (this.state.quoting === true) {
-              const nextChr = buf[pos + quote.length];
-              const isNextChrTrimable =
-                rtrim && this.__isCharTrimable(buf, pos + quote.length);
-              const isNextChrComment =
-                comment !== null &&
-                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
-              const isNextChrDelimiter = this.__isDelimiter(
-                buf,
-                pos + quote.length,
-                nextChr,
-              );
-              const isNextChrRecordDelimiter =
-                record_delimiter.length === 0
-                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
-                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
-              // Escape a quote
-              // Treat next char as a regular character
-              if (
-                escape !== null &&
-                this.__isEscape(buf, pos, chr) &&
-                this.__isQuote(buf, pos + escape.length)
-              ) {
-                pos += escape.length - 1;
-              } else if (
-                !nextChr ||
-                isNextChrDelimiter ||
-                isNextChrRecordDelimiter ||
-                isNextChrComment ||
-                isNextChrTrimable
-              ) {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                pos += quote.length - 1;
-                continue;
-              } else if (relax_quotes === false) {
-                const err = this.__error(
-                  new CsvError(
-                    "CSV_INVALID_CLOSING_QUOTE",
-                    [
-                      "Invalid Closing Quote:",
-                      `got "${String.fromCharCode(nextChr)}"`,
-                      `at line ${this.info.lines}`,
-                      "instead of delimiter, record delimiter, trimable character",
-                      "(if activated) or comment",
-                    ],
-                    this.options,
-                    this.__infoField(),
-                  ),
-                );
-                if (err !== undefined) return err;
-              } else {
-                this.state.quoting = false;
-                this.state.wasQuoting = true;
-                this.state.field.prepend(quote);
-                pos += quote.length - 1;
-              }
-            } else {
-              if (this.state.field.length !== 0) {
-                // In relax_quotes mode, treat opening quote preceded by chrs as regular
-                if (relax_quotes === false) {
-                  const info = this.__infoField();
-                  const bom = Object.keys(boms)
-                    .map((b) =>
-                      boms[b].equals(this.state.field.toString()) ? b : false,
-                    )
-                    .filter(Boolean)[0];
-                  const err = this.__error(
-                    new CsvError(
-                      "INVALID_OPENING_QUOTE",
-                      [
-                        "Invalid Opening Quote:",
-                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
-                        bom ? `(${bom} bom)` : undefined,
-                      ],
-                      this.options,
-                      info,
-                      {
-                        field: this.state.field,
-                      },
-                    ),
-                  );
-                  if (err !== undefined) return err;
-                }
-              } else {
-                this.state.quoting = true;
-                pos += quote.length - 1;
-                continue;
-              }
-            }
-          }
-          if (this.state.quoting === false) {
-            const recordDelimiterLength = this.__isRecordDelimiter(
-              chr,
-              buf,
-              pos,
-            );
-            if (recordDelimiterLength !== 0) {
-              // Do not emit comments which take a full line
-              const skipCommentLine =
-                this.state.commenting &&
-                this.state.wasQuoting === false &&
-                this.state.record.length === 0 &&
-                this.state.field.length === 0;
-              if (skipCommentLine) {
-                this.info.comment_lines++;
-                // Skip full comment line
-              } else {
-                // Activate records emission if above from_line
-                if (
-                  this.state.enabled === false &&
-                  this.info.lines +
-                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
-                    from_line
-                ) {
-                  this.state.enabled = true;
-                  this.__resetField();
-                  this.__resetRecord();
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                // Skip if line is empty and skip_empty_lines activated
-                if (
-                  skip_empty_lines === true &&
-                  this.state.wasQuoting === false &&
-                  this.state.record.length === 0 &&
-                  this.state.field.length === 0
-                ) {
-                  this.info.empty_lines++;
-                  pos += recordDelimiterLength - 1;
-                  continue;
-                }
-                this.info.bytes = this.state.bufBytesStart + pos;
-                const errField = this.__onField();
-                if (errField !== undefined) return errField;
-                this.info.bytes =
-                  this.state.bufBytesStart + pos + recordDelimiterLength;
-                const errRecord = this.__onRecord(push);
-                if (errRecord !== undefined) return errRecord;
-                if (to !== -1 && this.info.records >= to) {
-                  this.state.stop = true;
-                  close();
-                  return;
-                }
-              }
-              this.state.commenting = false;
-              pos += recordDelimiterLength - 1;
-              continue;
-            }
-            if (this.state.commenting) {
-              continue;
-            }
-            if (
-              comment !== null &&
-              (comment_no_infix === false ||
-                (this.state.record.length === 0 &&
-                  this.state.field.length === 0))
-            ) {
-              const commentCount = this.__compareBytes(comment, buf, pos, chr);
-              if (commentCount !== 0) {
-                this.state.commenting = true;
-                continue;
-              }
-            }
-            const delimiterLength = this.__isDelimiter(buf, pos, chr);
-            if (delimiterLength !== 0) {
-              this.info.bytes = this.state.bufBytesStart + pos;
-              const errField = this.__onField();
-              if (errField !== undefined) return errField;
-              pos += delimiterLength - 1;
-              continue;
-            }
-          }
-        }
-        if (this.state.commenting === false) {
-          if (
-            max_record_size !== 0 &&
-            this.state.record_length + this.state.field.length > max_record_size
-          ) {
-            return this.__error(
-              new CsvError(
-                "CSV_MAX_RECORD_SIZE",
-                [
-                  "Max Record Size:",
-                  "record exceed the maximum number of tolerated bytes",
-                  `of ${max_record_size}`,
-                  `at line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-              ),
-            );
-          }
-        }
-        const lappend =
-          ltrim === false ||
-          this.state.quoting === true ||
-          this.state.field.length !== 0 ||
-          !this.__isCharTrimable(buf, pos);
-        // rtrim in non quoting is handle in __onField
-        const rappend = rtrim === false || this.state.wasQuoting === false;
-        if (lappend === true && rappend === true) {
-          this.state.field.append(chr);
-        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
-          return this.__error(
-            new CsvError(
-              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
-              [
-                "Invalid Closing Quote:",
-                "found non trimable byte after quote",
-                `at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-        } else {
-          if (lappend === false) {
-            pos += this.__isCharTrimable(buf, pos) - 1;
-          }
-          continue;
-        }
-      }
-      if (end === true) {
-        // Ensure we are not ending in a quoting state
-        if (this.state.quoting === true) {
-          const err = this.__error(
-            new CsvError(
-              "CSV_QUOTE_NOT_CLOSED",
-              [
-                "Quote Not Closed:",
-                `the parsing is finished with an opening quote at line ${this.info.lines}`,
-              ],
-              this.options,
-              this.__infoField(),
-            ),
-          );
-          if (err !== undefined) return err;
-        } else {
-          // Skip last line if it has no characters
-          if (
-            this.state.wasQuoting === true ||
-            this.state.record.length !== 0 ||
-            this.state.field.length !== 0
-          ) {
-            this.info.bytes = this.state.bufBytesStart + pos;
-            const errField = this.__onField();
-            if (errField !== undefined) return errField;
-            const errRecord = this.__onRecord(push);
-            if (errRecord !== undefined) return errRecord;
-          } else if (this.state.wasRowDelimiter === true) {
-            this.info.empty_lines++;
-          } else if (this.state.commenting === true) {
-            this.info.comment_lines++;
-          }
-        }
-      } else {
-        this.state.bufBytesStart += pos;
-        this.state.previousBuf = buf.slice(pos);
-      }
-      if (this.state.wasRowDelimiter === true) {
-        this.info.lines++;
-        this.state.wasRowDelimiter = false;
-      }
-    },
-    __onRecord: function (push) {
-      const {
-        columns,
-        group_columns_by_name,
-        encoding,
-        info,
-        from,
-        relax_column_count,
-        relax_column_count_less,
-        relax_column_count_more,
-        raw,
-        skip_records_with_empty_values,
-      } = this.options;
-      const { enabled, record } = this.state;
-      if (enabled === false) {
-        return this.__resetRecord();
-      }
-      // Convert the first line into column names
-      const recordLength = record.length;
-      if (columns === true) {
-        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-          this.__resetRecord();
-          return;
-        }
-        return this.__firstLineToColumns(record);
-      }
-      if (columns === false && this.info.records === 0) {
-        this.state.expectedRecordLength = recordLength;
-      }
-      if (recordLength !== this.state.expectedRecordLength) {
-        const err =
-          columns === false
-            ? new CsvError(
-                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
-                [
-                  "Invalid Record Length:",
-                  `expect ${this.state.expectedRecordLength},`,
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              )
-            : new CsvError(
-                "CSV_RECORD_INCONSISTENT_COLUMNS",
-                [
-                  "Invalid Record Length:",
-                  `columns length is ${columns.length},`, // rename columns
-                  `got ${recordLength} on line ${this.info.lines}`,
-                ],
-                this.options,
-                this.__infoField(),
-                {
-                  record: record,
-                },
-              );
-        if (
-          relax_column_count === true ||
-          (relax_column_count_less === true &&
-            recordLength < this.state.expectedRecordLength) ||
-          (relax_column_count_more === true &&
-            recordLength > this.state.expectedRecordLength)
-        ) {
-          this.info.invalid_field_length++;
-          this.state.error = err;
-          // Error is undefined with skip_records_with_error
-        } else {
-          const finalErr = this.__error(err);
-          if (finalErr) return finalErr;
-        }
-      }
-      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
-        this.__resetRecord();
-        return;
-      }
-      if (this.state.recordHasError === true) {
-        this.__resetRecord();
-        this.state.recordHasError = false;
-        return;
-      }
-      this.info.records++;
-      if (from === 1 || this.info.records >= from) {
-        const { objname } = this.options;
-        // With columns, records are object
-        if (columns !== false) {
-          const obj = {};
-          // Transform record array to an object
-          for (let i = 0, l = record.length; i < l; i++) {
-            if (columns[i] === undefined || columns[i].disabled) continue;
-            // Turn duplicate columns into an array
-            if (
-              group_columns_by_name === true &&
-              Object.hasOwn(obj, columns[i].name)
-            ) {
-              if (Array.isArray(obj[columns[i].name])) {
-                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
-              } else {
-                obj[columns[i].name] = [obj[columns[i].name], record[i]];
-              }
-            } else {
-              Object.defineProperty(obj, columns[i].name, {
-                value: record[i],
-                enumerable: true,
-                writable: true,
-                configurable: true,
-              });
-            }
-          }
-          // Without objname (default)
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: obj },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [obj[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? obj : [obj[objname], obj],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-          // Without columns, records are array
-        } else {
-          if (raw === true || info === true) {
-            const extRecord = Object.assign(
-              { record: record },
-              raw === true
-                ? { raw: this.state.rawBuffer.toString(encoding) }
-                : {},
-              info === true ? { info: this.__infoRecord() } : {},
-            );
-            const err = this.__push(
-              objname === undefined ? extRecord : [record[objname], extRecord],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          } else {
-            const err = this.__push(
-              objname === undefined ? record : [record[objname], record],
-              push,
-            );
-            if (err) {
-              return err;
-            }
-          }
-        }
-      }
-      this.__resetRecord();
-    },
-    __firstLineToColumns: function (record) {
-      const { firstLineToHeaders } = this.state;
-      try {
-        const headers =
-          firstLineToHeaders === undefined
-            ? record
-            : firstLineToHeaders.call(null, record);
-        if (!Array.isArray(headers)) {
-          return this.__error(
-            new CsvError(
-              "CSV_INVALID_COLUMN_MAPPING",
-              [
-                "Invalid Column Mapping:",
-                "expect an array from column function,",
-                `got ${JSON.stringify(headers)}`,
-              ],
-              this.options,
-              this.__infoField(),
-              {
-                headers: headers,
-              },
-            ),
-          );
-        }
-        const normalizedHeaders = normalize_columns_array(headers);
-        this.state.expectedRecordLength = normalizedHeaders.length;
-        this.options.columns = normalizedHeaders;
-        this.__resetRecord();
-        return;
-      } catch (err) {
-        return err;
-      }
-    },
-    __resetRecord: function () {
-      if (this.options.raw === true) {
-        this.state.rawBuffer.reset();
-      }
-      this.state.error = undefined;
-      this.state.record = [];
-      this.state.record_length = 0;
-    },
-    __onField: function () {
-      const { cast, encoding, rtrim, max_record_size } = this.options;
-      const { enabled, wasQuoting } = this.state;
-      // Short circuit for the from_line options
-      if (enabled === false) {
-        return this.__resetField();
-      }
-      let field = this.state.field.toString(encoding);
-      if (rtrim === true && wasQuoting === false) {
-        field = field.trimRight();
-      }
-      if (cast === true) {
-        const [err, f] = this.__cast(field);
-        if (err !== undefined) return err;
-        field = f;
-      }
-      this.state.record.push(field);
-      // Increment record length if record size must not exceed a limit
-      if (max_record_size !== 0 && typeof field === "string") {
-        this.state.record_length += field.length;
-      }
-      this.__resetField();
-    },
-    __resetField: function () {
-      this.state.field.reset();
-      this.state.wasQuoting = false;
-    },
-    __push: function (record, push) {
-      const { on_record } = this.options;
-      if (on_record !== undefined) {
-        const info = this.__infoRecord();
-        try {
-          record = on_record.call(null, record, info);
-        } catch (err) {
-          return err;
-        }
-        if (record === undefined || record === null) {
-          return;
-        }
-      }
-      this.info.bytes_records += this.info.bytes;
-      push(record);
-    },
-    // Return a tuple with the error and the casted value
-    __cast: function (field) {
-      const { columns, relax_column_count } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Dont loose time calling cast
-      // because the final record is an object
-      // and this field can't be associated to a key present in columns
-      if (
-        isColumns === true &&
-        relax_column_count &&
-        this.options.columns.length <= this.state.record.length
-      ) {
-        return [undefined, undefined];
-      }
-      if (this.state.castField !== null) {
-        try {
-          const info = this.__infoField();
-          return [undefined, this.state.castField.call(null, field, info)];
-        } catch (err) {
-          return [err];
-        }
-      }
-      if (this.__isFloat(field)) {
-        return [undefined, parseFloat(field)];
-      } else if (this.options.cast_date !== false) {
-        const info = this.__infoField();
-        return [undefined, this.options.cast_date.call(null, field, info)];
-      }
-      return [undefined, field];
-    },
-    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
-      if (sourceBuf[0] !== firstByte) return 0;
-      const sourceLength = sourceBuf.length;
-      for (let i = 1; i < sourceLength; i++) {
-        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
-      }
-      return sourceLength;
-    },
-    // Helper to test if a character is trimable
-    __isCharTrimable: function (buf, pos) {
-      const { timchars, timcharFirstBytes } = this.state;
-      // Fast bail-out: non-whitespace bytes (the common case) are rejected
-      // without scanning the full timchar list.
-      const first = buf[pos];
-      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
-      loop1: for (let i = 0; i < timchars.length; i++) {
-        const timchar = timchars[i];
-        for (let j = 0; j < timchar.length; j++) {
-          if (timchar[j] !== buf[pos + j]) continue loop1;
-        }
-        return timchar.length;
-      }
-      return 0;
-    },
-    __isDelimiter: function (buf, pos, chr) {
-      const { delimiter, ignore_last_delimiters } = this.options;
-      if (
-        ignore_last_delimiters === true &&
-        this.state.record.length === this.options.columns.length - 1
-      ) {
-        return 0;
-      } else if (
-        ignore_last_delimiters !== false &&
-        typeof ignore_last_delimiters === "number" &&
-        this.state.record.length === ignore_last_delimiters - 1
-      ) {
-        return 0;
-      }
-      loop1: for (let i = 0; i < delimiter.length; i++) {
-        const del = delimiter[i];
-        if (del[0] === chr) {
-          for (let j = 1; j < del.length; j++) {
-            if (del[j] !== buf[pos + j]) continue loop1;
-          }
-          return del.length;
-        }
-      }
-      return 0;
-    },
-    __isEscape: function (buf, pos, chr) {
-      const { escape } = this.options;
-      if (escape === null) return false;
-      const l = escape.length;
-      if (escape[0] === chr) {
-        for (let i = 0; i < l; i++) {
-          if (escape[i] !== buf[pos + i]) {
-            return false;
-          }
-        }
-        return true;
-      }
-      return false;
-    },
-    __isFloat: function (value) {
-      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
-    },
-    // Keep it in case we implement the `cast_int` option
-    // __isInt(value){
-    //   // return Number.isInteger(parseInt(value))
-    //   // return !isNaN( parseInt( obj ) );
-    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
-    // }
-    __isQuote: function (buf, pos) {
-      const { quote } = this.options;
-      if (quote === null) return false;
-      const l = quote.length;
-      for (let i = 0; i < l; i++) {
-        if (quote[i] !== buf[pos + i]) {
-          return false;
-        }
-      }
-      return true;
-    },
-    __isRecordDelimiter: function (chr, buf, pos) {
-      const { record_delimiter } = this.options;
-      const recordDelimiterLength = record_delimiter.length;
-      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
-        const rd = record_delimiter[i];
-        const rdLength = rd.length;
-        if (rd[0] !== chr) {
-          continue;
-        }
-        for (let j = 1; j < rdLength; j++) {
-          if (rd[j] !== buf[pos + j]) {
-            continue loop1;
-          }
-        }
-        return rd.length;
-      }
-      return 0;
-    },
-    __autoDiscoverRecordDelimiter: function (buf, pos) {
-      const { encoding } = this.options;
-      // Note, we don't need to cache this information in state,
-      // It is only called on the first line until we find out a suitable
-      // record delimiter.
-      const rds = [
-        // Important, the windows line ending must be before mac os 9
-        Buffer.from("\r\n", encoding),
-        Buffer.from("\n", encoding),
-        Buffer.from("\r", encoding),
-      ];
-      loop: for (let i = 0; i < rds.length; i++) {
-        const l = rds[i].length;
-        for (let j = 0; j < l; j++) {
-          if (rds[i][j] !== buf[pos + j]) {
-            continue loop;
-          }
-        }
-        this.options.record_delimiter.push(rds[i]);
-        this.state.recordDelimiterMaxLength = rds[i].length;
-        return rds[i].length;
-      }
-      return 0;
-    },
-    __error: function (msg) {
-      const { encoding, raw, skip_records_with_error } = this.options;
-      const err = typeof msg === "string" ? new Error(msg) : msg;
-      if (skip_records_with_error) {
-        this.state.recordHasError = true;
-        if (this.options.on_skip !== undefined) {
-          try {
-            this.options.on_skip(
-              err,
-              raw ? this.state.rawBuffer.toString(encoding) : undefined,
-            );
-          } catch (err) {
-            return err;
-          }
-        }
-        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
-        return undefined;
-      } else {
-        return err;
-      }
-    },
-    __infoDataSet: function () {
-      return {
-        ...this.info,
-        columns: this.options.columns,
-      };
-    },
-    __infoRecord: function () {
-      const { columns, raw, encoding } = this.options;
-      return {
-        ...this.__infoDataSet(),
-        bytes_records: this.info.bytes,
-        error: this.state.error,
-        header: columns === true,
-        index: this.state.record.length,
-        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
-      };
-    },
-    __infoField: function () {
-      const { columns } = this.options;
-      const isColumns = Array.isArray(columns);
-      // Bytes records are only incremented when all records'fields are parsed
-      const bytes_records = this.info.bytes_records;
-      return {
-        ...this.__infoRecord(),
-        bytes_records: bytes_records,
-        column:
-          isColumns === true
-            ? columns.length > this.state.record.length
-              ? columns[this.state.record.length].name
-              : null
-            : this.state.record.length,
-        quoting: this.state.wasQuoting,
-      };
-    },
-  };
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/sync.js
-
-
-
-const parse = function (data, opts = {}) {
-  if (typeof data === "string") {
-    data = Buffer.from(data);
-  }
-  const records = opts && opts.objname ? Object.create(null) : [];
-  const parser = transform(opts);
-  const push = (record) => {
-    if (parser.options.objname === undefined) records.push(record);
-    else {
-      records[record[0]] = record[1];
-    }
-  };
-  const close = () => {};
-  const error = parser.parse(data, true, push, close);
-  if (error !== undefined) throw error;
-  return records;
-};
-
-
-
-;// CONCATENATED MODULE: ./src/lib/inputs.ts
-/**
- * Pure parsers for action inputs. Each takes the input's name so that its error can say
- * which input was wrong and what was expected. Stages read raw strings with
- * `@actions/core` (src/common/inputs.ts) and hand them here.
- */
-
-
-const ATTRIBUTE = /^[A-Za-z0-9_.-]+=/;
-/**
- * A list input: one value per line, and (unless `comma: 'never'`) per comma. Blank lines
- * and surrounding whitespace are dropped.
- */
-function parseList(name, raw, options = {}) {
-    const comma = options.comma ?? 'split';
-    const comment = options.comment === undefined ? '#' : options.comment;
-    const out = [];
-    for (const rawLine of raw.split(/\r?\n/)) {
-        const line = rawLine.trim();
-        if (line === '')
-            continue;
-        if (comment && line.startsWith(comment))
-            continue;
-        if (comma === 'never' || !line.includes(',')) {
-            out.push(unquote(line));
-            continue;
-        }
-        let fields;
-        try {
-            const records = parse(line, {
-                columns: false,
-                relax_quotes: true,
-                relax_column_count: true,
-                skip_empty_lines: true,
-                trim: true
-            });
-            fields = records.flat();
-        }
-        catch {
-            throw new errors_InputError(name, `could not read the line ${JSON.stringify(line)} as a comma-separated list (check its quotes)`);
-        }
-        // `type=local,src=dir` is one value made of attributes, not two values.
-        if (fields.length > 1 && fields.every(f => ATTRIBUTE.test(f))) {
-            out.push(line);
-            continue;
-        }
-        for (const f of fields)
-            if (f !== '')
-                out.push(f);
-    }
-    return out;
-}
-function unquote(s) {
-    if (s.length >= 2 &&
-        ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) {
-        return s.slice(1, -1);
-    }
-    return s;
-}
-const TRUE = new Set(['true', 'True', 'TRUE']);
-const FALSE = new Set(['false', 'False', 'FALSE']);
-/** A boolean input in the YAML 1.2 core schema, as the runner's getBooleanInput reads it. */
-function parseBoolean(name, raw, fallback) {
-    const v = raw.trim();
-    if (v === '' && fallback !== undefined)
-        return fallback;
-    if (TRUE.has(v))
-        return true;
-    if (FALSE.has(v))
-        return false;
-    throw new errors_InputError(name, `expected true or false, got ${JSON.stringify(v)}`);
-}
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * A duration such as `500ms`, `30s`, `2m`, `1h`, `1.5s` or `1m30s`, in milliseconds.
- * `0` alone is accepted; any other bare number is rejected because its unit is unclear.
- */
-function parseDuration(name, raw, fallback) {
-    const v = raw.trim();
-    if (v === '' && fallback !== undefined)
-        return fallback;
-    const expected = 'expected a duration such as 500ms, 30s, 2m or 1h';
-    if (v === '0')
-        return 0;
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) {
-        throw new errors_InputError(name, `${expected}, got ${JSON.stringify(v)}`);
-    }
-    let total = 0;
-    const seen = new Set();
-    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-        const unit = m[2];
-        if (seen.has(unit))
-            throw new errors_InputError(name, `${expected}, got ${JSON.stringify(v)} (unit ${unit} twice)`);
-        seen.add(unit);
-        total += Number(m[1]) * UNIT_MS[unit];
-    }
-    return Math.round(total);
-}
-/** One of a fixed set of values (case-sensitive, as the docs spell them). */
-function parseEnum(name, raw, allowed, fallback) {
-    const v = raw.trim();
-    if (v === '' && fallback !== undefined)
-        return fallback;
-    if (allowed.includes(v))
-        return v;
-    throw new InputError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-}
-/** A whole number, optionally bounded. */
-function parseInteger(name, raw, fallback, bounds = {}) {
-    const v = raw.trim();
-    if (v === '' && fallback !== undefined)
-        return fallback;
-    if (!/^-?\d+$/.test(v))
-        throw new errors_InputError(name, `expected a whole number, got ${JSON.stringify(v)}`);
-    const n = Number(v);
-    if (bounds.min !== undefined && n < bounds.min) {
-        throw new errors_InputError(name, `expected a number of at least ${bounds.min}, got ${n}`);
-    }
-    if (bounds.max !== undefined && n > bounds.max) {
-        throw new errors_InputError(name, `expected a number of at most ${bounds.max}, got ${n}`);
-    }
-    return n;
-}
-/** A decimal number, optionally bounded (ratios, rates, cores). */
-function parseNumber(name, raw, fallback, bounds = {}) {
-    const v = raw.trim();
-    if (v === '' && fallback !== undefined)
-        return fallback;
-    if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(v))
-        throw new InputError(name, `expected a number, got ${JSON.stringify(v)}`);
-    const n = Number(v);
-    if (bounds.min !== undefined && n < bounds.min) {
-        throw new InputError(name, `expected a number of at least ${bounds.min}, got ${n}`);
-    }
-    if (bounds.max !== undefined && n > bounds.max) {
-        throw new InputError(name, `expected a number of at most ${bounds.max}, got ${n}`);
-    }
-    return n;
-}
-/** `KEY=value` lines (env, build-args, labels): the key must be non-empty. */
-function parseKeyValues(name, raw) {
-    // The value may be a secret: an error names the entry's position, never its text.
-    return parseList(name, raw, { comma: 'never' }).map((line, n) => {
-        const i = line.indexOf('=');
-        if (i <= 0)
-            throw new errors_InputError(name, `expected KEY=value in entry ${n + 1}`);
-        return [line.slice(0, i).trim(), line.slice(i + 1)];
-    });
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/schema.ts
-/**
- * The JSON Schema of a structure-test file: container-structure-test schema v2
- * (`schemaVersion: 2.0.0`) plus Gantry's per-test `timeout` and `retries`. The published
- * copy is schemas/structure-test.schema.json; a unit test keeps the two identical.
- */
-const envVar = {
-    type: 'object',
-    required: ['key', 'value'],
-    additionalProperties: false,
-    properties: {
-        key: { type: 'string', minLength: 1 },
-        value: { type: 'string' },
-        isRegex: { type: 'boolean' }
-    }
-};
-const strings = { type: 'array', items: { type: 'string' } };
-const extras = {
-    timeout: {
-        type: 'string',
-        pattern: '^(0|(\\d+(\\.\\d+)?(ms|s|m|h))+)$',
-        description: 'Gantry: time limit of one attempt, e.g. 30s or 2m (default: the `timeout` input).'
-    },
-    retries: {
-        type: 'integer',
-        minimum: 0,
-        maximum: 10,
-        description: 'Gantry: how many times a failed test is tried again (default 0).'
-    }
-};
-const structureTestSchema = {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://github.com/gantry-dev/gantry/schemas/structure-test.schema.json',
-    title: 'Gantry structure tests (container-structure-test schema v2)',
-    type: 'object',
-    required: ['schemaVersion'],
-    additionalProperties: false,
-    properties: {
-        schemaVersion: { type: 'string', enum: ['2.0.0'] },
-        globalEnvVars: { type: 'array', items: envVar },
-        containerRunOptions: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-                user: { type: 'string' },
-                privileged: { type: 'boolean' },
-                allocateTty: { type: 'boolean' },
-                envVars: {
-                    ...strings,
-                    description: 'Names of runner variables passed into the container.'
-                },
-                envFile: { type: 'string' },
-                capabilities: strings,
-                bindMounts: strings,
-                runtime: { type: 'string' }
-            }
-        },
-        commandTests: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['name', 'command'],
-                additionalProperties: false,
-                properties: {
-                    name: { type: 'string', minLength: 1 },
-                    command: { type: 'string', minLength: 1 },
-                    args: strings,
-                    setup: {
-                        type: 'array',
-                        items: { type: 'array', minItems: 1, items: { type: 'string' } }
-                    },
-                    teardown: {
-                        type: 'array',
-                        items: { type: 'array', minItems: 1, items: { type: 'string' } }
-                    },
-                    envVars: { type: 'array', items: envVar },
-                    expectedOutput: strings,
-                    excludedOutput: strings,
-                    expectedError: strings,
-                    excludedError: strings,
-                    exitCode: { type: 'integer' },
-                    ...extras
-                }
-            }
-        },
-        fileExistenceTests: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['name', 'path'],
-                additionalProperties: false,
-                properties: {
-                    name: { type: 'string', minLength: 1 },
-                    path: { type: 'string', minLength: 1 },
-                    shouldExist: { type: 'boolean' },
-                    permissions: { type: 'string', pattern: '^[dalTLDpSugct?-]*[rwx-]{9}$' },
-                    uid: { type: 'integer' },
-                    gid: { type: 'integer' },
-                    isExecutableBy: { type: 'string', enum: ['owner', 'group', 'other', 'any'] },
-                    ...extras
-                }
-            }
-        },
-        fileContentTests: {
-            type: 'array',
-            items: {
-                type: 'object',
-                required: ['name', 'path'],
-                additionalProperties: false,
-                properties: {
-                    name: { type: 'string', minLength: 1 },
-                    path: { type: 'string', minLength: 1 },
-                    expectedContents: strings,
-                    excludedContents: strings,
-                    ...extras
-                }
-            }
-        },
-        metadataTest: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-                envVars: { type: 'array', items: envVar },
-                labels: { type: 'array', items: envVar },
-                exposedPorts: strings,
-                unexposedPorts: strings,
-                entrypoint: strings,
-                cmd: strings,
-                workdir: { type: 'string' },
-                volumes: strings,
-                unmountedVolumes: strings,
-                user: { type: 'string' }
-            }
-        },
-        licenseTests: {
-            type: 'array',
-            description: 'Accepted for compatibility; Gantry does not run license tests.'
-        }
-    }
-};
-
-;// CONCATENATED MODULE: ./src/lib/container-test/config.ts
-/**
- * Structure-test files: read (YAML or JSON), validated against the published JSON Schema
- * (schemas/structure-test.schema.json), and every regular expression compiled up front, so
- * a mistake is one error naming the file and the field (`commandTests[2].exitCode: expected
- * integer`) before any container is started.
- */
-
-
-
-
-
-
-let compiled;
-/**
- * The schema's validator, compiled on first use (a run without a config never pays for it).
- * The schema itself is not checked against the JSON Schema meta-schema at run time: that
- * check costs more than the compilation and the schema is ours (a unit test checks it).
- */
-function validator() {
-    compiled ??= new ajv.Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(structureTestSchema);
-    return compiled;
-}
-/** `/commandTests/2/exitCode` → `commandTests[2].exitCode`. */
-function fieldPath(pointer, child) {
-    const parts = pointer
-        .split('/')
-        .slice(1)
-        .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    if (child !== undefined)
-        parts.push(child);
-    let out = '';
-    for (const p of parts) {
-        if (/^\d+$/.test(p))
-            out += `[${p}]`;
-        else
-            out += out === '' ? p : `.${p}`;
-    }
-    return out === '' ? '(top level)' : out;
-}
-/** One line for one schema error. */
-function describeError(e) {
-    const at = fieldPath(e.instancePath);
-    const p = e.params;
-    switch (e.keyword) {
-        case 'type':
-            return `${at}: expected ${String(p.type)}`;
-        case 'required':
-            return `${fieldPath(e.instancePath, String(p.missingProperty))}: is required`;
-        case 'additionalProperties':
-            return `${at}: unknown field ${JSON.stringify(p.additionalProperty)}`;
-        case 'enum':
-            return `${at}: expected one of ${p.allowedValues.map(v => JSON.stringify(v)).join(', ')}`;
-        case 'minLength':
-            return `${at}: must not be empty`;
-        case 'minItems':
-            return `${at}: expected at least ${String(p.limit)} item(s)`;
-        case 'minimum':
-        case 'maximum':
-            return `${at}: expected a number ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)}`;
-        case 'pattern':
-            if (at.endsWith('.timeout'))
-                return `${at}: expected a duration such as 30s or 2m`;
-            if (at.endsWith('.permissions'))
-                return `${at}: expected a permission string such as -rwxr-xr-x or drwxr-xr-x`;
-            return `${at}: does not match ${String(p.pattern)}`;
-        default:
-            return `${at}: ${e.message ?? 'is invalid'}`;
-    }
-}
-/** Schema errors, most specific first, without the noise of their parents. */
-function describeErrors(errors) {
-    const lines = [...new Set(errors.map(describeError))];
-    const shown = lines.slice(0, 3).join('; ');
-    return lines.length > 3 ? `${shown}; and ${lines.length - 3} more` : shown;
-}
-/**
- * A regular expression as container-structure-test writes them (Go RE2 syntax), in
- * JavaScript: a leading `(?i)`, `(?s)`, `(?m)` or `(?ims)` flag group becomes JS flags.
- */
-function compileRegex(source) {
-    const m = /^\(\?([ims]+)\)/.exec(source);
-    if (!m)
-        return new RegExp(source);
-    return new RegExp(source.slice(m[0].length), [...new Set(m[1].split(''))].join(''));
-}
-function regexFields(c) {
-    const out = [];
-    (c.commandTests ?? []).forEach((t, i) => {
-        for (const f of ['expectedOutput', 'excludedOutput', 'expectedError', 'excludedError'])
-            out.push([`commandTests[${i}].${f}`, t[f]]);
-    });
-    (c.fileContentTests ?? []).forEach((t, i) => {
-        out.push([`fileContentTests[${i}].expectedContents`, t.expectedContents]);
-        out.push([`fileContentTests[${i}].excludedContents`, t.excludedContents]);
-    });
-    const meta = c.metadataTest;
-    for (const f of ['envVars', 'labels']) {
-        ;
-        (meta?.[f] ?? []).forEach((v, i) => {
-            if (v.isRegex)
-                out.push([`metadataTest.${f}[${i}].value`, [v.value]]);
-        });
-    }
-    return out;
-}
-/** Validates a parsed document; throws InputError(input) naming the file and the field. */
-function validateConfig(doc, file, input = 'config') {
-    const validate = validator();
-    if (!validate(doc)) {
-        throw new errors_InputError(input, `${file}: ${describeErrors(validate.errors ?? [])}`);
-    }
-    for (const [at, patterns] of regexFields(doc)) {
-        ;
-        (patterns ?? []).forEach((p, i) => {
-            try {
-                compileRegex(p);
-            }
-            catch (e) {
-                const where = at.endsWith('.value') ? at : `${at}[${i}]`;
-                throw new errors_InputError(input, `${file}: ${where}: not a valid regular expression (${e.message})`);
-            }
-        });
-    }
-    const timed = [
-        ...(doc.commandTests ?? []).map((t, i) => [`commandTests[${i}].timeout`, t.timeout]),
-        ...(doc.fileExistenceTests ?? []).map((t, i) => [`fileExistenceTests[${i}].timeout`, t.timeout]),
-        ...(doc.fileContentTests ?? []).map((t, i) => [`fileContentTests[${i}].timeout`, t.timeout])
-    ];
-    for (const [at, t] of timed) {
-        if (t !== undefined)
-            parseDuration(`${input}: ${file}: ${at}`, t);
-    }
-    return doc;
-}
-/** Parses YAML (or JSON, a subset) text into a validated config. */
-function parseConfig(text, file, input = 'config') {
-    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-        const first = doc.errors[0];
-        const line = first.linePos?.[0].line;
-        throw new errors_InputError(input, `${file}${line ? `:${line}` : ''}: not valid YAML or JSON (${first.message.split('\n')[0]})`);
-    }
-    return validateConfig(doc.toJS(), file, input);
-}
-/** Reads and validates a structure-test file. */
-async function loadConfig(path, input = 'config') {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
-    }
-    catch (e) {
-        const code = e.code;
-        throw new errors_InputError(input, code === 'ENOENT' ? `the file ${path} does not exist` : `cannot read ${path} (${code})`);
-    }
-    return parseConfig(text, path, input);
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/script.ts
-
-
-
-const WORKSPACE_MOUNT = '/github/workspace';
-/**
- * `docker create` arguments for a script (environment values are passed in the client's
- * environment, see `scriptEnv`).
- */
-function scriptArgs(o) {
-    const args = [];
-    for (const [k] of o.env)
-        args.push('--env', k);
-    if (o.user)
-        args.push('--user', o.user);
-    if (o.network)
-        args.push('--network', o.network);
-    if (o.workspace)
-        args.push('--volume', `${o.workspace}:${WORKSPACE_MOUNT}`);
-    const workdir = o.workdir || (o.workspace ? WORKSPACE_MOUNT : '');
-    if (workdir)
-        args.push('--workdir', workdir);
-    args.push('--entrypoint', o.shell[0], o.image, ...o.shell.slice(1), '-c', o.script);
-    return args;
-}
-function scriptEnv(env) {
-    const out = { ...process.env };
-    for (const [k, v] of env)
-        out[k] = v;
-    return out;
-}
-async function runScript(docker, logger, o) {
-    const start = Date.now();
-    const base = { suite: 'run', kind: 'script', name: 'run' };
-    const id = await createContainer(docker, scriptArgs(o), { env: scriptEnv(o.env) });
-    try {
-        const r = await startAttached(docker, id, o.timeoutMs, {
-            onStdoutLine: l => logger.info(l),
-            onStderrLine: l => logger.info(l)
-        });
-        const durationMs = Date.now() - start;
-        const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40);
-        if (r.timedOut) {
-            return {
-                ...base,
-                durationMs,
-                status: 'failed',
-                message: `the script timed out after ${formatDuration(o.timeoutMs)}: the container was killed`,
-                details: output
-            };
-        }
-        if (r.exitCode !== 0) {
-            return {
-                ...base,
-                durationMs,
-                status: 'failed',
-                message: `the script exited with code ${r.exitCode} (the first failing line ends it)`,
-                details: output
-            };
-        }
-        return { ...base, durationMs, status: 'passed' };
-    }
-    finally {
-        await removeContainers(docker, [id]);
-    }
-}
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-;// CONCATENATED MODULE: ./src/lib/container-test/service.ts
-/**
- * Service mode: the image started with its real entrypoint, its ports published on
- * 127.0.0.1, readiness awaited (`tcp:PORT`, `http://…`, `log:<regex>` or the image's
- * HEALTHCHECK), then the user's `service-test` run on the runner with the address in its
- * environment. The container is always removed; on failure its last log lines are kept.
- */
-
-
-
-
-
-
-/** `8080` → `8080/tcp`; `53/udp` stays. */
-function portSpec(p) {
-    return p.includes('/') ? p : `${p}/tcp`;
-}
-/** The `wait-for` input. */
-function parseWaitFor(raw, input = 'wait-for') {
-    const v = raw.trim();
-    if (v === '')
-        return { kind: 'none' };
-    if (v === 'healthcheck' || v === 'healthy')
-        return { kind: 'healthcheck' };
-    let m = /^tcp:(\d{1,5})$/.exec(v);
-    if (m)
-        return { kind: 'tcp', port: m[1] };
-    if (/^https?:\/\//.test(v)) {
-        let url;
-        try {
-            url = new URL(v);
-        }
-        catch {
-            throw new errors_InputError(input, `could not read ${JSON.stringify(v)} as a URL`);
-        }
-        if (url.protocol !== 'http:')
-            throw new errors_InputError(input, 'expected an http:// URL (the service is probed without TLS)');
-        return { kind: 'http', port: url.port || undefined, path: `${url.pathname}${url.search}` };
-    }
-    m = /^log:(.+)$/s.exec(v);
-    if (m) {
-        try {
-            return { kind: 'log', pattern: new RegExp(m[1]), source: m[1] };
-        }
-        catch (e) {
-            throw new errors_InputError(input, `log:<regex> has an invalid regular expression: ${e.message}`);
-        }
-    }
-    throw new errors_InputError(input, `expected tcp:PORT, http://HOST:PORT/path, log:<regex> or healthcheck, got ${JSON.stringify(v)}`);
-}
-async function inspect(docker, id) {
-    const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id]);
-    if (r.code !== 0)
-        throw new Error(`docker inspect failed: ${r.stderr.trim()}`);
-    return JSON.parse(r.stdout);
-}
-async function logsOf(docker, id, lines) {
-    const args = ['logs', ...(lines ? ['--tail', String(lines)] : []), id];
-    const r = await docker.run(args);
-    // The service's stdout and stderr, in one text (their interleaving is approximate).
-    return `${r.stdout}${r.stderr}`;
-}
-function tcpOpen(host, port, timeoutMs) {
-    return new Promise(resolve => {
-        const s = external_node_net_default().connect({ host, port });
-        const done = (ok) => {
-            s.destroy();
-            resolve(ok);
-        };
-        s.setTimeout(timeoutMs, () => done(false));
-        s.once('connect', () => done(true));
-        s.once('error', () => done(false));
-    });
-}
-async function httpOk(url, timeoutMs) {
-    try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-        await res.arrayBuffer().catch(() => undefined);
-        return res.status >= 200 && res.status < 400 ? true : `HTTP ${res.status}`;
-    }
-    catch (e) {
-        return e.message;
-    }
-}
-const sleep = (ms) => new Promise(r => setTimeout(r, ms));
-/** The published address of each container port: `8080/tcp` → host port. */
-function published(i) {
-    const out = new Map();
-    for (const [k, v] of Object.entries(i.NetworkSettings.Ports ?? {})) {
-        const b = v?.find(x => x.HostIp === '127.0.0.1') ?? v?.[0];
-        if (b)
-            out.set(k, Number(b.HostPort));
-    }
-    return out;
-}
-function containerIp(i) {
-    if (i.NetworkSettings.IPAddress)
-        return i.NetworkSettings.IPAddress;
-    for (const n of Object.values(i.NetworkSettings.Networks ?? {}))
-        if (n.IPAddress)
-            return n.IPAddress;
-    return undefined;
-}
-function describeWaitFor(w) {
-    switch (w.kind) {
-        case 'none':
-            return 'running';
-        case 'tcp':
-            return `tcp:${w.port}`;
-        case 'http':
-            return `http ${w.path}${w.port ? ` on port ${w.port}` : ''}`;
-        case 'log':
-            return `log /${w.source}/`;
-        case 'healthcheck':
-            return 'HEALTHCHECK healthy';
-    }
-}
-async function runService(docker, logger, o) {
-    const ports = (o.ports.length > 0 ? o.ports : Object.keys(o.imageConfig.ExposedPorts ?? {})).map(portSpec);
-    if (o.waitFor.kind === 'healthcheck') {
-        const test = o.imageConfig.Healthcheck?.Test ?? [];
-        if (test.length === 0 || test[0] === 'NONE')
-            throw new errors_InputError('wait-for', 'is healthcheck, but the image has no HEALTHCHECK');
-    }
-    for (const w of [o.waitFor]) {
-        if ((w.kind === 'tcp' || (w.kind === 'http' && w.port)) &&
-            !ports.includes(portSpec(w.kind === 'tcp' ? w.port : w.port)))
-            ports.push(portSpec(w.kind === 'tcp' ? w.port : w.port));
-    }
-    const clientEnv = { ...process.env };
-    const args = [];
-    for (const [k, v] of o.env) {
-        clientEnv[k] = v;
-        args.push('--env', k);
-    }
-    for (const p of ports)
-        args.push('--publish', `127.0.0.1::${p}`);
-    if (o.network)
-        args.push('--network', o.network);
-    if (o.user)
-        args.push('--user', o.user);
-    args.push(o.image);
-    const cases = [];
-    const start = Date.now();
-    const readyName = `ready (${describeWaitFor(o.waitFor)})`;
-    const id = await createContainer(docker, args, { env: clientEnv });
-    let logs;
-    try {
-        const started = await docker.run(['start', id]);
-        if (started.code !== 0) {
-            logs = await logsOf(docker, id, o.logLines);
-            cases.push({
-                suite: 'service',
-                kind: 'ready',
-                name: readyName,
-                status: 'failed',
-                durationMs: Date.now() - start,
-                message: `the service did not start: ${started.stderr.trim().split('\n').pop()}`,
-                details: logs
-            });
-            return { cases, logs };
-        }
-        const ready = await waitReady(docker, id, o, ports);
-        const readyMs = Date.now() - start;
-        if (ready.error) {
-            logs = tail(await logsOf(docker, id), o.logLines);
-            cases.push({
-                suite: 'service',
-                kind: 'ready',
-                name: readyName,
-                status: 'failed',
-                durationMs: readyMs,
-                message: ready.error,
-                details: `${ready.error}\n\nlast ${o.logLines} log lines of the service:\n${logs}`
-            });
-            return { cases, logs };
-        }
-        logger.info(`The service is ready (${describeWaitFor(o.waitFor)}) after ${formatDuration(readyMs)}`);
-        cases.push({
-            suite: 'service',
-            kind: 'ready',
-            name: readyName,
-            status: 'passed',
-            durationMs: readyMs
-        });
-        if (o.serviceTest) {
-            const first = ports[0];
-            const hostPort = first ? ready.published.get(first) : undefined;
-            const env = {
-                ...process.env,
-                SERVICE_HOST: '127.0.0.1',
-                SERVICE_CONTAINER: id,
-                ...(hostPort !== undefined
-                    ? { SERVICE_PORT: String(hostPort), SERVICE_URL: `http://127.0.0.1:${hostPort}` }
-                    : {})
-            };
-            for (const [k, v] of ready.published)
-                env[`SERVICE_PORT_${k.replace('/', '_').toUpperCase()}`] = String(v);
-            const t0 = Date.now();
-            const r = await exec('sh', ['-c', o.serviceTest], {
-                cwd: o.cwd,
-                env,
-                timeoutMs: o.testTimeoutMs,
-                onStdoutLine: l => logger.info(l),
-                onStderrLine: l => logger.info(l)
-            });
-            const durationMs = Date.now() - t0;
-            const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40);
-            const message = r.timedOut
-                ? `service-test timed out after ${formatDuration(o.testTimeoutMs)}`
-                : r.code !== 0
-                    ? `service-test exited with code ${r.code}`
-                    : undefined;
-            if (message)
-                logs = tail(await logsOf(docker, id), o.logLines);
-            cases.push({
-                suite: 'service',
-                kind: 'service-test',
-                name: o.serviceTest.split('\n')[0].trim(),
-                status: message ? 'failed' : 'passed',
-                durationMs,
-                ...(message
-                    ? {
-                        message,
-                        details: `${message}\n\n${output}\n\nlast ${o.logLines} log lines of the service:\n${logs}`
-                    }
-                    : {})
-            });
-        }
-        return { cases, logs };
-    }
-    finally {
-        await removeContainers(docker, [id]);
-    }
-}
-async function waitReady(docker, id, o, ports) {
-    const deadline = Date.now() + o.startupTimeoutMs;
-    const w = o.waitFor;
-    let last = '';
-    for (;;) {
-        const i = await inspect(docker, id);
-        const pub = published(i);
-        if (!i.State.Running) {
-            return {
-                error: `the service exited with code ${i.State.ExitCode} before it was ready`,
-                published: pub
-            };
-        }
-        const remaining = deadline - Date.now();
-        const probeMs = Math.max(200, Math.min(2000, remaining));
-        switch (w.kind) {
-            case 'none':
-                return { published: pub };
-            case 'tcp': {
-                // The container's own address: a published port accepts connections through
-                // docker-proxy even before the service listens.
-                const ip = containerIp(i);
-                const port = Number(w.port);
-                const ok = ip
-                    ? await tcpOpen(ip, port, probeMs)
-                    : await tcpOpen('127.0.0.1', pub.get(portSpec(w.port)) ?? port, probeMs);
-                if (ok)
-                    return { published: pub };
-                last = `nothing accepts connections on port ${w.port}`;
-                break;
-            }
-            case 'http': {
-                const key = w.port ? portSpec(w.port) : ports[0];
-                const hostPort = key ? pub.get(key) : undefined;
-                if (hostPort === undefined) {
-                    return {
-                        error: 'wait-for is an http:// URL but the service publishes no port (set `ports`)',
-                        published: pub
-                    };
-                }
-                const res = await httpOk(`http://127.0.0.1:${hostPort}${w.path}`, probeMs);
-                if (res === true)
-                    return { published: pub };
-                last = `GET ${w.path}: ${res}`;
-                break;
-            }
-            case 'log': {
-                if (w.pattern.test(await logsOf(docker, id)))
-                    return { published: pub };
-                last = `no log line matched /${w.source}/`;
-                break;
-            }
-            case 'healthcheck': {
-                const h = i.State.Health;
-                if (h?.Status === 'healthy')
-                    return { published: pub };
-                if (h?.Status === 'unhealthy') {
-                    const out = h.Log?.at(-1)?.Output?.trim() ?? '';
-                    return {
-                        error: `the HEALTHCHECK reports unhealthy${out ? `: ${out.split('\n')[0]}` : ''}`,
-                        published: pub
-                    };
-                }
-                last = `HEALTHCHECK status ${h?.Status ?? 'unknown'}`;
-                break;
-            }
-        }
-        if (Date.now() >= deadline) {
-            return {
-                error: `the service was not ready within ${formatDuration(o.startupTimeoutMs)} (${last})`,
-                published: pub
-            };
-        }
-        await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/lanes.ts
-/** The holder's program: `for (;;) pause();` as a minimal static x86-64 ELF executable. */
-function pauseProgram() {
-    const code = Buffer.from([
-        0xb8,
-        0x22,
-        0x00,
-        0x00,
-        0x00, // mov eax, 34 (pause)
-        0x0f,
-        0x05, // syscall
-        0xeb,
-        0xf7 // jmp back to mov
-    ]);
-    const base = 0x400000n;
-    const headers = 64 + 56;
-    const size = headers + code.length;
-    const elf = Buffer.alloc(size);
-    elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELF64, little-endian, version 1
-    elf.writeUInt16LE(2, 16); // ET_EXEC
-    elf.writeUInt16LE(0x3e, 18); // x86-64
-    elf.writeUInt32LE(1, 20);
-    elf.writeBigUInt64LE(base + BigInt(headers), 24); // entry point
-    elf.writeBigUInt64LE(64n, 32); // program headers right after this header
-    elf.writeUInt16LE(64, 52); // header size
-    elf.writeUInt16LE(56, 54); // program header size
-    elf.writeUInt16LE(1, 56); // one program header
-    // PT_LOAD, readable + executable: the whole file at `base`.
-    elf.writeUInt32LE(1, 64);
-    elf.writeUInt32LE(5, 68);
-    elf.writeBigUInt64LE(0n, 72);
-    elf.writeBigUInt64LE(base, 80);
-    elf.writeBigUInt64LE(base, 88);
-    elf.writeBigUInt64LE(BigInt(size), 96);
-    elf.writeBigUInt64LE(BigInt(size), 104);
-    elf.writeBigUInt64LE(0x1000n, 112);
-    code.copy(elf, headers);
-    return elf;
-}
-/** A tar archive holding one regular file (ustar, root-owned). */
-function singleFileTar(name, data, mode = 0o755) {
-    const header = Buffer.alloc(512);
-    const octal = (n, width) => n.toString(8).padStart(width - 1, '0');
-    header.write(name, 0, 100, 'utf8');
-    header.write(octal(mode, 8), 100, 'ascii');
-    header.write(octal(0, 8), 108, 'ascii');
-    header.write(octal(0, 8), 116, 'ascii');
-    header.write(octal(data.length, 12), 124, 'ascii');
-    header.write(octal(0, 12), 136, 'ascii');
-    header.write('        ', 148, 'ascii'); // checksum field counts as spaces
-    header.write('0', 156, 'ascii');
-    header.write('ustar\u000000', 257, 'ascii');
-    let sum = 0;
-    for (const b of header)
-        sum += b;
-    header.write(`${octal(sum, 7)}\u0000`, 148, 'ascii');
-    const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
-    return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
-}
-/** Where the holder's program goes inside its container. */
-const PAUSE_PATH = '/.gantry-pause';
-/** Whether holders can run for this image (an x86-64 Linux image on an x86-64 host). */
-function lanesSupported(image) {
-    return (process.arch === 'x64' && image.Architecture === 'amd64' && (image.Os ?? 'linux') === 'linux');
-}
-/**
- * Starts one holder container (labelled like every container of the step); resolves with
- * its id, or undefined if it did not start (it is removed then).
- */
-async function startHolder(engine, image, labels, name) {
-    let id;
-    try {
-        id = await engine.create({
-            Image: image,
-            Entrypoint: [PAUSE_PATH],
-            Cmd: [],
-            Env: [],
-            Labels: labels,
-            User: '0:0',
-            HostConfig: {}
-        }, name);
-        await engine.putArchive(id, '/', singleFileTar(PAUSE_PATH.slice(1), pauseProgram()));
-        await engine.start(id);
-        if (await engine.running(id))
-            return id;
-    }
-    catch {
-        /* fall back to a network namespace per test */
-    }
-    if (id)
-        await engine.remove(id);
-    return undefined;
-}
-
-// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
-var tar_stream = __nccwpck_require__(6118);
-;// CONCATENATED MODULE: ./src/lib/container-test/filesystem.ts
-/**
- * The filesystem of an image read without running anything in it: a container is created
- * (never started), `docker export` streams its filesystem as a tar, and only the entries
- * the tests ask about are kept. So `FROM scratch` and distroless images can be tested.
- */
-
-
-
-/** `/a/./b/../c/` → `/a/c`. */
-function normalize(p) {
-    const out = [];
-    for (const part of p.split('/')) {
-        if (part === '' || part === '.')
-            continue;
-        if (part === '..')
-            out.pop();
-        else
-            out.push(part);
-    }
-    return '/' + out.join('/');
-}
-function entryType(t) {
-    switch (t) {
-        case 'file':
-        case 'contiguous-file':
-            return 'file';
-        case 'directory':
-            return 'directory';
-        case 'symlink':
-            return 'symlink';
-        case 'link':
-            return 'link';
-        case 'character-device':
-            return 'char';
-        case 'block-device':
-            return 'block';
-        case 'fifo':
-            return 'fifo';
-        default:
-            return 'other';
-    }
-}
-/**
- * The permission string Go's `os.FileMode.String()` gives, which container-structure-test
- * compares against: `-rwxr-xr-x`, `drwxr-xr-x`, `Lrwxrwxrwx`, `urwxr-xr-x` (setuid),
- * `dtrwxrwxrwx` (sticky directory).
- */
-function permissionString(e) {
-    let prefix = '';
-    if (e.type === 'directory')
-        prefix += 'd';
-    if (e.type === 'symlink')
-        prefix += 'L';
-    if (e.type === 'char' || e.type === 'block')
-        prefix += 'D';
-    if (e.type === 'fifo')
-        prefix += 'p';
-    if (e.mode & 0o4000)
-        prefix += 'u';
-    if (e.mode & 0o2000)
-        prefix += 'g';
-    if (e.type === 'char')
-        prefix += 'c';
-    if (e.mode & 0o1000)
-        prefix += 't';
-    if (prefix === '')
-        prefix = '-';
-    const rwx = 'rwxrwxrwx';
-    let bits = '';
-    for (let i = 0; i < 9; i++)
-        bits += e.mode & (1 << (8 - i)) ? rwx[i] : '-';
-    return prefix + bits;
-}
-/**
- * Resolves a path inside the snapshot: symlinks in the directories on the way are
- * followed; the last component is followed only when `followLast` (content) and kept as
- * it is otherwise (existence and permissions describe the link itself, like `lstat`).
- */
-function resolvePath(entries, path, followLast) {
-    let hops = 0;
-    let pending = normalize(path).split('/').filter(Boolean);
-    let current = '/';
-    while (pending.length > 0) {
-        const part = pending.shift();
-        const candidate = normalize(`${current}/${part}`);
-        const e = entries.get(candidate);
-        if (!e)
-            return undefined;
-        const isLast = pending.length === 0;
-        if (e.type === 'symlink' && (!isLast || followLast)) {
-            if (++hops > 40)
-                return undefined;
-            const target = e.linkname ?? '';
-            const base = target.startsWith('/') ? '/' : current;
-            pending = [...normalize(`${base}/${target}`).split('/').filter(Boolean), ...pending];
-            current = '/';
-            continue;
-        }
-        if (e.type === 'link' && isLast && followLast)
-            return normalize(e.linkname ?? '');
-        current = candidate;
-    }
-    return current;
-}
-/** Streams `docker export <id>` through a tar reader, keeping the contents of `wanted`. */
-function readExport(binary, id, wanted, timeoutMs, keepEntries) {
-    return new Promise((resolve, reject) => {
-        const entries = new Map();
-        const contents = new Map();
-        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, ['export', id], { stdio: ['ignore', 'pipe', 'pipe'] });
-        const tar = (0,tar_stream.extract)();
-        let stderr = '';
-        let failed = false;
-        const fail = (e) => {
-            if (failed)
-                return;
-            failed = true;
-            child.kill('SIGKILL');
-            reject(e);
-        };
-        const timer = setTimeout(() => fail(new UserError(`Reading the image filesystem timed out after ${timeoutMs} ms`)), timeoutMs);
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (s) => (stderr = (stderr + s).slice(-4000)));
-        child.on('error', e => fail(e));
-        tar.on('entry', (header, stream, next) => {
-            const path = normalize(header.name);
-            if (keepEntries) {
-                entries.set(path, {
-                    path,
-                    type: entryType(header.type),
-                    mode: (header.mode ?? 0) & 0o7777,
-                    uid: header.uid ?? 0,
-                    gid: header.gid ?? 0,
-                    linkname: header.linkname
-                        ? header.type === 'link'
-                            ? normalize(header.linkname)
-                            : header.linkname
-                        : undefined
-                });
-            }
-            if (wanted.has(path) && header.type !== 'directory') {
-                const chunks = [];
-                stream.on('data', (c) => chunks.push(c));
-                stream.on('end', () => {
-                    contents.set(path, Buffer.concat(chunks));
-                    next();
-                });
-            }
-            else {
-                stream.on('end', () => next());
-                stream.resume();
-            }
-        });
-        tar.on('error', e => fail(e));
-        tar.on('finish', () => {
-            clearTimeout(timer);
-            if (!failed)
-                resolve({ entries, contents });
-        });
-        child.on('close', code => {
-            if (code !== 0 && !failed) {
-                clearTimeout(timer);
-                fail(new UserError(`docker export failed: ${stderr.trim() || `exit code ${code}`}`));
-            }
-        });
-        child.stdout.pipe(tar);
-    });
-}
-/**
- * The entries of a created container's filesystem and the contents of `paths` (followed
- * through symlinks and hard links). A second pass is made only when a wanted file is a
- * link whose target was streamed before it was known to be wanted.
- */
-async function snapshot(binary, containerId, paths, timeoutMs) {
-    const first = await readExport(binary, containerId, new Set(paths.map(normalize)), timeoutMs, true);
-    const missing = new Set();
-    for (const p of paths) {
-        const real = resolvePath(first.entries, p, true);
-        if (real && !first.contents.has(real) && first.entries.get(real)?.type === 'file') {
-            missing.add(real);
-        }
-    }
-    if (missing.size > 0) {
-        const second = await readExport(binary, containerId, missing, timeoutMs, false);
-        for (const [k, v] of second.contents)
-            first.contents.set(k, v);
-    }
-    return first;
-}
-/** The content of a path (through links), or undefined if it is not a readable file. */
-function contentOf(s, path) {
-    const real = resolvePath(s.entries, path, true);
-    if (!real)
-        return undefined;
-    return s.contents.get(real);
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/structure.ts
-
-
-
-
-
-
-
-/** The stage's container labels as an object (for the engine API). */
-function labelObject() {
-    const args = labels();
-    const out = {};
-    for (let i = 1; i < args.length; i += 2) {
-        const [k, ...v] = args[i].split('=');
-        out[k] = v.join('=');
-    }
-    return out;
-}
-function failed(base, problems, extra = '') {
-    const message = problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : problems[0];
-    return {
-        ...base,
-        status: 'failed',
-        message,
-        details: [...problems, ...(extra ? ['', extra] : [])].join('\n')
-    };
-}
-function verdict(base, problems, extra = '') {
-    return problems.length === 0 ? { ...base, status: 'passed' } : failed(base, problems, extra);
-}
-/** `docker create` arguments for containerRunOptions. */
-function runOptionArgs(o) {
-    if (!o)
-        return [];
-    const args = [];
-    if (o.user)
-        args.push('--user', o.user);
-    if (o.privileged)
-        args.push('--privileged');
-    if (o.runtime)
-        args.push('--runtime', o.runtime);
-    if (o.envFile)
-        args.push('--env-file', o.envFile);
-    for (const name of o.envVars ?? [])
-        args.push('--env', name);
-    for (const cap of o.capabilities ?? [])
-        args.push('--cap-add', cap);
-    for (const m of o.bindMounts ?? [])
-        args.push('--volume', m);
-    return args;
-}
-/**
- * The environment of a command test: global then per-test variables, each value expanded
- * (`$PATH:/x`) against the image's environment and the variables set before it.
- */
-function commandEnv(image, globals, own) {
-    const vars = envMap(image.Env);
-    const out = [];
-    for (const v of [...(globals ?? []), ...(own ?? [])]) {
-        const value = expandEnv(v.value, vars);
-        vars.set(v.key, value);
-        out.push([v.key, value]);
-    }
-    return out;
-}
-/** ` (stderr: …)`: the last line of stderr that is not docker's usage hint, shortened. */
-function stderrHint(stderr) {
-    const line = stderr
-        .split('\n')
-        .map(l => l.trim())
-        .filter(l => l !== '' && !/^Run 'docker \w+ --help'/.test(l))
-        .pop();
-    if (!line)
-        return '';
-    return ` (stderr: ${line.length > 240 ? `…${line.slice(-240)}` : line})`;
-}
-/** The checks of one command test against what the command did. */
-function checkCommand(t, r) {
-    const problems = [];
-    const expectedCode = t.exitCode ?? 0;
-    if (r.exitCode !== expectedCode) {
-        problems.push(`exit code ${r.exitCode}, expected ${expectedCode}${stderrHint(r.stderr)}`);
-    }
-    // One trailing newline is not part of the output: `^hello$` matches `echo hello`.
-    const stdout = r.stdout.replace(/\r?\n$/, '');
-    const stderr = r.stderr.replace(/\r?\n$/, '');
-    for (const re of t.expectedOutput ?? [])
-        if (!compileRegex(re).test(stdout))
-            problems.push(`expected output /${re}/ not found in stdout`);
-    for (const re of t.excludedOutput ?? [])
-        if (compileRegex(re).test(stdout))
-            problems.push(`excluded output /${re}/ found in stdout`);
-    for (const re of t.expectedError ?? [])
-        if (!compileRegex(re).test(stderr))
-            problems.push(`expected error /${re}/ not found in stderr`);
-    for (const re of t.excludedError ?? [])
-        if (compileRegex(re).test(stderr))
-            problems.push(`excluded error /${re}/ found in stderr`);
-    return problems;
-}
-function outputTails(stdout, stderr) {
-    const parts = [];
-    if (stdout.trim())
-        parts.push(`stdout (last lines):\n${tail(stdout, 30)}`);
-    if (stderr.trim())
-        parts.push(`stderr (last lines):\n${tail(stderr, 30)}`);
-    return parts.join('\n\n');
-}
-class CommandRunner {
-    o;
-    config;
-    /** Containers not yet removed, and removals under way. */
-    containers = new Set();
-    removals = [];
-    images = [];
-    /** Network holders of the lanes not in use now (see lanes.ts); undefined: a netns per test. */
-    lanes = [];
-    constructor(o, config) {
-        this.o = o;
-        this.config = config;
-    }
-    async runIn(image, argv, env, timeoutMs, mine, lane) {
-        const engine = this.o.engine;
-        if (engine && this.viaEngine())
-            return this.runViaEngine(engine, image, argv, env, timeoutMs, mine, lane);
-        const opts = this.config.containerRunOptions;
-        // Values travel in the client's environment (`--env KEY`), never on its command line.
-        const clientEnv = { ...process.env };
-        const envArgs = [];
-        for (const [k, v] of env) {
-            clientEnv[k] = v;
-            envArgs.push('--env', k);
-        }
-        const name = containerName();
-        this.containers.add(name);
-        mine.push(name);
-        const r = await runAttached(this.o.docker, name, [...runOptionArgs(opts), ...envArgs, '--entrypoint', argv[0], image, ...argv.slice(1)], timeoutMs, { env: clientEnv });
-        return {
-            id: name,
-            exitCode: r.exitCode,
-            stdout: r.stdout,
-            stderr: r.stderr,
-            timedOut: r.timedOut
-        };
-    }
-    /** Whether containers are made through the engine API (not for what only the CLI does). */
-    viaEngine() {
-        const opts = this.config.containerRunOptions;
-        return this.o.engine !== undefined && !opts?.envFile && !opts?.runtime;
-    }
-    /** Starts one network holder per lane (at most `count`), in parallel. */
-    async startLanes(count) {
-        const engine = this.o.engine;
-        if (!engine || !this.viaEngine())
-            return;
-        const inspect = await engine.image(this.o.image).catch(() => undefined);
-        if (!inspect || !lanesSupported(inspect))
-            return;
-        const holders = await Promise.all(Array.from({ length: count }, () => {
-            const name = containerName();
-            // Known by name before creation, so a failure half-way still removes it.
-            this.containers.add(name);
-            return startHolder(engine, this.o.image, labelObject(), name).then(id => {
-                this.containers.delete(name);
-                return id;
-            });
-        }));
-        this.lanes.push(...holders);
-    }
-    /** The same as `docker run`, through the engine API: create, start, wait, logs. */
-    async runViaEngine(engine, image, argv, env, timeoutMs, mine, lane) {
-        const opts = this.config.containerRunOptions;
-        const passed = (opts?.envVars ?? []).flatMap(n => process.env[n] !== undefined ? [`${n}=${process.env[n]}`] : []);
-        const name = containerName();
-        const id = await engine.create({
-            Image: image,
-            Entrypoint: [argv[0]],
-            Cmd: argv.slice(1),
-            Env: [...passed, ...env.map(([k, v]) => `${k}=${v}`)],
-            Labels: labelObject(),
-            ...(opts?.user ? { User: opts.user } : {}),
-            HostConfig: {
-                ...(opts?.privileged ? { Privileged: true } : {}),
-                ...(opts?.capabilities?.length ? { CapAdd: opts.capabilities } : {}),
-                ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {}),
-                ...(lane ? { NetworkMode: `container:${lane}` } : {})
-            }
-        }, name);
-        this.containers.add(id);
-        mine.push(id);
-        try {
-            await engine.start(id);
-        }
-        catch (e) {
-            // What `docker run` prints when the command cannot be started, with its exit code.
-            return { id, exitCode: 127, stdout: '', stderr: e.message, timedOut: false };
-        }
-        const code = await engine.wait(id, timeoutMs);
-        if (code === undefined)
-            await engine.kill(id);
-        const { stdout, stderr } = await engine.logs(id);
-        return { id, exitCode: code ?? 137, stdout, stderr, timedOut: code === undefined };
-    }
-    async commit(containerId) {
-        const r = await this.o.docker.run(['commit', containerId]);
-        if (r.code !== 0)
-            throw new Error(`docker commit failed: ${r.stderr.trim()}`);
-        const id = r.stdout.trim();
-        this.images.push(id);
-        return id;
-    }
-    /**
-     * With the engine API, a test's containers are removed as soon as it is done, while other
-     * tests run (the removal overlaps their work instead of queueing at the end).
-     */
-    removeSoon(ids) {
-        const engine = this.o.engine;
-        if (!engine)
-            return;
-        for (const id of ids) {
-            this.containers.delete(id);
-            this.removals.push(engine.remove(id));
-        }
-    }
-    async run(t) {
-        const mine = [];
-        // mapLimit runs at most `concurrency` tests at once, and there are as many lanes.
-        const lane = this.lanes.pop();
-        try {
-            return await this.attempt(t, mine, lane);
-        }
-        finally {
-            this.lanes.push(lane);
-            this.removeSoon(mine);
-        }
-    }
-    async attempt(t, mine, lane) {
-        const timeoutMs = t.timeout ? parseDuration('timeout', t.timeout) : this.o.timeoutMs;
-        const env = commandEnv(this.o.imageConfig, this.config.globalEnvVars, t.envVars);
-        const start = Date.now();
-        const base = { suite: 'structure', kind: 'command', name: t.name };
-        const done = () => Date.now() - start;
-        let image = this.o.image;
-        try {
-            for (const [i, cmd] of (t.setup ?? []).entries()) {
-                const s = await this.runIn(image, cmd, env, timeoutMs, mine, lane);
-                if (s.exitCode !== 0 || s.timedOut) {
-                    return failed({ ...base, durationMs: done() }, [
-                        `setup command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? `timed out after ${formatDuration(timeoutMs)}` : `exited with code ${s.exitCode}`}`
-                    ], outputTails(s.stdout, s.stderr));
-                }
-                image = await this.commit(s.id);
-            }
-            const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine, lane);
-            if (r.timedOut) {
-                return failed({ ...base, durationMs: done() }, [`timed out after ${formatDuration(timeoutMs)}: the container was killed`], outputTails(r.stdout, r.stderr));
-            }
-            const problems = checkCommand(t, r);
-            if ((t.teardown ?? []).length > 0) {
-                let after = await this.commit(r.id);
-                for (const [i, cmd] of (t.teardown ?? []).entries()) {
-                    const s = await this.runIn(after, cmd, env, timeoutMs, mine, lane);
-                    if (s.exitCode !== 0 || s.timedOut) {
-                        problems.push(`teardown command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`);
-                        break;
-                    }
-                    after = await this.commit(s.id);
-                }
-            }
-            return verdict({ ...base, durationMs: done() }, problems, outputTails(r.stdout, r.stderr));
-        }
-        catch (e) {
-            return failed({ ...base, durationMs: done() }, [e.message]);
-        }
-    }
-}
-async function runCommandTests(o, config) {
-    const tests = config.commandTests ?? [];
-    if (tests.length === 0)
-        return [];
-    if (config.containerRunOptions?.allocateTty) {
-        o.logger.warning(`${o.file}: containerRunOptions.allocateTty is ignored: a terminal would merge stderr into stdout`);
-    }
-    const runner = new CommandRunner(o, config);
-    const concurrency = Math.max(1, Math.min(o.concurrency, tests.length));
-    try {
-        await runner.startLanes(concurrency);
-        return await mapLimit(tests, concurrency, async (t) => {
-            const result = await withRetries(t.retries ?? 0, () => runner.run(t));
-            o.logger.info(`${result.status === 'passed' ? '✓' : '✗'} command: ${t.name} (${formatDuration(result.durationMs)})${result.message ? `: ${result.message}` : ''}`);
-            return result;
-        });
-    }
-    finally {
-        await Promise.all(runner.removals);
-        // The lanes' holders last: no test container is left in their network namespaces.
-        const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)];
-        if (o.engine)
-            await Promise.all(rest.map(id => o.engine.remove(id)));
-        else
-            await removeContainers(o.docker, rest);
-        await removeImages(o.docker, runner.images);
-    }
-}
-/** A file-existence test against a snapshot. */
-function checkFileExistence(t, s, vars) {
-    const path = expandEnv(t.path, vars);
-    const shouldExist = t.shouldExist ?? true;
-    const real = resolvePath(s.entries, path, false);
-    const e = real ? s.entries.get(real) : undefined;
-    if (!e)
-        return shouldExist ? [`${path} does not exist`] : [];
-    if (!shouldExist)
-        return [`${path} exists but should not`];
-    const problems = [];
-    const perms = permissionString(e);
-    if (t.permissions !== undefined && perms !== t.permissions)
-        problems.push(`${path} has permissions ${perms}, expected ${t.permissions}`);
-    if (t.uid !== undefined && e.uid !== t.uid)
-        problems.push(`${path} is owned by uid ${e.uid}, expected ${t.uid}`);
-    if (t.gid !== undefined && e.gid !== t.gid)
-        problems.push(`${path} is owned by gid ${e.gid}, expected ${t.gid}`);
-    if (t.isExecutableBy) {
-        const mask = { owner: 0o100, group: 0o010, other: 0o001, any: 0o111 }[t.isExecutableBy];
-        if ((e.mode & mask) === 0)
-            problems.push(`${path} is not executable by ${t.isExecutableBy} (${perms})`);
-    }
-    return problems;
-}
-/** A file-content test against a snapshot. */
-function checkFileContent(t, s, vars) {
-    const path = expandEnv(t.path, vars);
-    const content = contentOf(s, path);
-    if (content === undefined) {
-        const real = resolvePath(s.entries, path, true);
-        return [real ? `${path} is not a regular file` : `${path} does not exist`];
-    }
-    const text = content.toString('utf8');
-    const problems = [];
-    for (const re of t.expectedContents ?? [])
-        if (!compileRegex(re).test(text))
-            problems.push(`expected content /${re}/ not found in ${path}`);
-    for (const re of t.excludedContents ?? [])
-        if (compileRegex(re).test(text))
-            problems.push(`excluded content /${re}/ found in ${path}`);
-    return problems;
-}
-function keyValueChecks(what, actual, expected) {
-    const problems = [];
-    for (const v of expected ?? []) {
-        const got = actual.get(v.key);
-        if (got === undefined) {
-            problems.push(`${what} ${v.key} is not set`);
-            continue;
-        }
-        const ok = v.isRegex ? compileRegex(v.value).test(got) : got === v.value;
-        if (!ok)
-            problems.push(`${what} ${v.key} is ${JSON.stringify(got)}, expected ${v.isRegex ? `/${v.value}/` : JSON.stringify(v.value)}`);
-    }
-    return problems;
-}
-function portKeys(c) {
-    const keys = new Set();
-    for (const k of Object.keys(c.ExposedPorts ?? {})) {
-        keys.add(k);
-        if (k.endsWith('/tcp'))
-            keys.add(k.slice(0, -4));
-    }
-    return keys;
-}
-function sameList(a, b) {
-    const x = a ?? [];
-    return x.length === b.length && x.every((v, i) => v === b[i]);
-}
-/** The metadata test against the image configuration (no container needed). */
-function checkMetadata(m, c) {
-    const problems = [
-        ...keyValueChecks('env var', envMap(c.Env), m.envVars),
-        ...keyValueChecks('label', new Map(Object.entries(c.Labels ?? {})), m.labels)
-    ];
-    const ports = portKeys(c);
-    for (const p of m.exposedPorts ?? [])
-        if (!ports.has(p))
-            problems.push(`port ${p} is not exposed`);
-    for (const p of m.unexposedPorts ?? [])
-        if (ports.has(p))
-            problems.push(`port ${p} is exposed but should not be`);
-    if (m.entrypoint !== undefined && !sameList(c.Entrypoint, m.entrypoint))
-        problems.push(`entrypoint is ${JSON.stringify(c.Entrypoint ?? [])}, expected ${JSON.stringify(m.entrypoint)}`);
-    if (m.cmd !== undefined && !sameList(c.Cmd, m.cmd))
-        problems.push(`cmd is ${JSON.stringify(c.Cmd ?? [])}, expected ${JSON.stringify(m.cmd)}`);
-    if (m.workdir !== undefined && (c.WorkingDir ?? '') !== m.workdir)
-        problems.push(`workdir is ${JSON.stringify(c.WorkingDir ?? '')}, expected ${JSON.stringify(m.workdir)}`);
-    if (m.user !== undefined && (c.User ?? '') !== m.user)
-        problems.push(`user is ${JSON.stringify(c.User ?? '')}, expected ${JSON.stringify(m.user)}`);
-    const volumes = new Set(Object.keys(c.Volumes ?? {}));
-    for (const v of m.volumes ?? [])
-        if (!volumes.has(v))
-            problems.push(`volume ${v} is not declared`);
-    for (const v of m.unmountedVolumes ?? [])
-        if (volumes.has(v))
-            problems.push(`volume ${v} is declared but should not be`);
-    return problems;
-}
-/** File-existence, file-content and metadata tests: one created, never started container. */
-async function runStaticTests(o, config) {
-    const existence = config.fileExistenceTests ?? [];
-    const content = config.fileContentTests ?? [];
-    const results = [];
-    if (existence.length + content.length > 0) {
-        const vars = envMap(o.imageConfig.Env);
-        const start = Date.now();
-        const timeoutMs = Math.max(o.timeoutMs, ...[...existence, ...content].map(t => (t.timeout ? parseDuration('timeout', t.timeout) : 0)));
-        let snap;
-        let error;
-        // A command is given so that images without CMD or ENTRYPOINT can be created too.
-        const id = await createContainer(o.docker, ['--entrypoint', '/gantry-never-started', o.image]);
-        try {
-            snap = await snapshot(o.dockerBinary, id, content.map(t => expandEnv(t.path, vars)), timeoutMs);
-        }
-        catch (e) {
-            error = `could not read the image filesystem: ${e.message}`;
-        }
-        finally {
-            await removeContainers(o.docker, [id]);
-        }
-        const readMs = Date.now() - start;
-        o.logger.info(`Read the image filesystem in ${formatDuration(readMs)} (the container was never started)`);
-        const share = Math.round(readMs / (existence.length + content.length));
-        for (const t of existence) {
-            const base = {
-                suite: 'structure',
-                kind: 'file-existence',
-                name: t.name,
-                durationMs: share
-            };
-            results.push(error ? failed(base, [error]) : verdict(base, checkFileExistence(t, snap, vars)));
-        }
-        for (const t of content) {
-            const base = {
-                suite: 'structure',
-                kind: 'file-content',
-                name: t.name,
-                durationMs: share
-            };
-            results.push(error ? failed(base, [error]) : verdict(base, checkFileContent(t, snap, vars)));
-        }
-    }
-    if (config.metadataTest) {
-        const start = Date.now();
-        const problems = checkMetadata(config.metadataTest, o.imageConfig);
-        results.push(verdict({ suite: 'structure', kind: 'metadata', name: 'metadata', durationMs: Date.now() - start }, problems));
-    }
-    for (const r of results) {
-        o.logger.info(`${r.status === 'passed' ? '✓' : '✗'} ${r.kind}: ${r.name}${r.message ? `: ${r.message}` : ''}`);
-    }
-    return results;
-}
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/lib/container-test/engine.ts
-/**
- * A small client of the Docker Engine API over its unix socket, for the hot path of
- * command tests: create, start, wait, read logs and remove a container without starting
- * a docker client process for each step (on a 2-core runner those processes cost more than
- * the containers). Used only when the engine is the local unix socket; otherwise every
- * caller falls back to the docker CLI.
- */
-
-
-/** The socket of the local engine, if DOCKER_HOST (or its absence) points at one. */
-function localSocket(env = process.env) {
-    if (env.DOCKER_CONTEXT)
-        return undefined;
-    const host = env.DOCKER_HOST;
-    const socket = host
-        ? host.startsWith('unix://')
-            ? host.slice(7)
-            : undefined
-        : '/var/run/docker.sock';
-    return socket && (0,external_node_fs_namespaceObject.existsSync)(socket) ? socket : undefined;
-}
-/** Splits a non-TTY attach/logs stream into stdout and stderr (8-byte frame headers). */
-function demux(buf) {
-    const out = [];
-    const err = [];
-    let i = 0;
-    while (i + 8 <= buf.length) {
-        const kind = buf[i];
-        const size = buf.readUInt32BE(i + 4);
-        const chunk = buf.subarray(i + 8, i + 8 + size);
-        if (kind === 2)
-            err.push(chunk);
-        else
-            out.push(chunk);
-        i += 8 + size;
-    }
-    return {
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8')
-    };
-}
-class Engine {
-    socketPath;
-    agent;
-    constructor(socketPath) {
-        this.socketPath = socketPath;
-        this.agent = new (external_node_http_default()).Agent({ keepAlive: true, maxSockets: 64 });
-    }
-    request(method, path, body, timeoutMs = 60_000) {
-        return new Promise((resolve, reject) => {
-            const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                agent: this.agent,
-                method,
-                // Unversioned: the engine answers in its own API version. A pinned old version
-                // is refused by engines that raised their minimum (Docker 29 accepts 1.44 and up).
-                path,
-                headers: data
-                    ? { 'Content-Type': 'application/json', 'Content-Length': data.length }
-                    : {},
-                timeout: timeoutMs
-            }, res => {
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-                res.on('error', reject);
-            });
-            req.on('timeout', () => req.destroy(new Error(`engine API ${method} ${path} timed out`)));
-            req.on('error', reject);
-            req.end(data);
-        });
-    }
-    async ok(method, path, body, timeoutMs) {
-        const r = await this.request(method, path, body, timeoutMs);
-        if (r.status >= 300) {
-            let message = r.body.toString('utf8');
-            try {
-                message = JSON.parse(message).message ?? message;
-            }
-            catch {
-                /* not JSON */
-            }
-            throw new Error(`${method} ${path.split('?')[0]}: ${message.trim()} (HTTP ${r.status})`);
-        }
-        return r.body;
-    }
-    async ping() {
-        try {
-            return (await this.request('GET', '/_ping', undefined, 5000)).status === 200;
-        }
-        catch {
-            return false;
-        }
-    }
-    async create(spec, name) {
-        const out = await this.ok('POST', `/containers/create?name=${encodeURIComponent(name)}`, spec);
-        return JSON.parse(out.toString('utf8')).Id;
-    }
-    async start(id) {
-        await this.ok('POST', `/containers/${id}/start`);
-    }
-    /** Waits for the container to exit; resolves with its exit code (undefined at the timeout). */
-    async wait(id, timeoutMs) {
-        try {
-            const out = await this.ok('POST', `/containers/${id}/wait`, undefined, timeoutMs);
-            return JSON.parse(out.toString('utf8')).StatusCode;
-        }
-        catch (e) {
-            if (e.message.includes('timed out'))
-                return undefined;
-            throw e;
-        }
-    }
-    async kill(id) {
-        await this.request('POST', `/containers/${id}/kill`).catch(() => undefined);
-    }
-    async logs(id) {
-        return demux(await this.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`));
-    }
-    /** The image's inspection; undefined when the engine does not have it (404). */
-    async image(name) {
-        const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`);
-        if (r.status === 404)
-            return undefined;
-        if (r.status >= 300)
-            return undefined;
-        return JSON.parse(r.body.toString('utf8'));
-    }
-    /** Whether a container is running now. */
-    async running(id) {
-        const r = await this.request('GET', `/containers/${id}/json`);
-        if (r.status !== 200)
-            return false;
-        return (JSON.parse(r.body.toString('utf8')).State?.Running ===
-            true);
-    }
-    /** Extracts a tar archive into a (created) container at `path`. */
-    async putArchive(id, path, tar) {
-        const r = await new Promise((resolve, reject) => {
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                agent: this.agent,
-                method: 'PUT',
-                path: `/containers/${id}/archive?path=${encodeURIComponent(path)}`,
-                headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length },
-                timeout: 60_000
-            }, res => {
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-                res.on('error', reject);
-            });
-            req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')));
-            req.on('error', reject);
-            req.end(tar);
-        });
-        if (r.status >= 300)
-            throw new Error(`PUT archive: ${r.body.toString('utf8').trim()} (HTTP ${r.status})`);
-    }
-    async remove(id) {
-        await this.request('DELETE', `/containers/${id}?force=1&v=1`).catch(() => undefined);
-    }
-    close() {
-        this.agent.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/container-test/run.ts
-
-
-
-
-
-
-async function testImage(plan, docker, dockerBinary, logger) {
-    const configs = [];
-    for (const file of plan.config)
-        configs.push([file, await loadConfig(file)]);
-    for (const [file, c] of configs) {
-        if ((c.licenseTests ?? []).length > 0)
-            logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`);
-    }
-    // With structure tests, the engine API (no docker client process per call) from here on.
-    const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined;
-    let config;
-    try {
-        config = await logger.group(`Inspecting ${plan.image}`, async () => {
-            const local = await engine?.image(plan.image).catch(() => undefined);
-            return local ? (local.Config ?? {}) : imageConfig(docker, plan.image);
-        });
-    }
-    catch (e) {
-        engine?.close();
-        throw e;
-    }
-    const cases = [];
-    let serviceLogs;
-    try {
-        if (plan.run !== '') {
-            cases.push(await logger.group('run: the script inside the image', () => runScript(docker, logger, {
-                image: plan.image,
-                script: plan.run,
-                shell: plan.shell,
-                workdir: plan.workdir || undefined,
-                env: plan.env,
-                user: plan.user || undefined,
-                network: plan.network || undefined,
-                workspace: plan.workspace,
-                timeoutMs: plan.timeoutMs
-            })));
-        }
-        for (const [file, c] of configs) {
-            const o = {
-                engine,
-                docker,
-                dockerBinary,
-                image: plan.image,
-                imageConfig: config,
-                logger,
-                timeoutMs: plan.timeoutMs,
-                concurrency: plan.concurrency,
-                file
-            };
-            cases.push(...(await logger.group(`structure tests: ${file}`, async () => [
-                ...(await runStaticTests(o, c)),
-                ...(await runCommandTests(o, c))
-            ])));
-        }
-    }
-    finally {
-        engine?.close();
-    }
-    if (plan.service) {
-        const r = await logger.group('service: start, wait until ready, test', () => runService(docker, logger, {
-            image: plan.image,
-            imageConfig: config,
-            env: plan.env,
-            ports: plan.ports,
-            network: plan.network || undefined,
-            user: plan.user || undefined,
-            waitFor: plan.waitFor.kind === 'none' && hasHealthcheck(config)
-                ? { kind: 'healthcheck' }
-                : plan.waitFor,
-            startupTimeoutMs: plan.startupTimeoutMs,
-            serviceTest: plan.serviceTest || undefined,
-            testTimeoutMs: plan.timeoutMs,
-            cwd: plan.cwd,
-            logLines: plan.logLines
-        }));
-        cases.push(...r.cases);
-        if (r.logs !== undefined) {
-            serviceLogs = r.logs;
-            await logger.group(`The service's last ${plan.logLines} log lines`, async () => {
-                for (const l of r.logs.split('\n'))
-                    logger.info(l);
-            });
-        }
-    }
-    return { cases, serviceLogs };
-}
-/** Whether the image declares a HEALTHCHECK (then it is the default readiness signal). */
-function hasHealthcheck(c) {
-    const test = c.Healthcheck?.Test ?? [];
-    return test.length > 0 && test[0] !== 'NONE';
-}
-/** The engine API on the local socket, if it answers. */
-async function openEngine() {
-    const socket = localSocket();
-    if (!socket)
-        return undefined;
-    const engine = new Engine(socket);
-    if (await engine.ping())
-        return engine;
-    engine.close();
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/common/inputs.ts
-/** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
-
-
-/**
- * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
- * own process — the values it derived from the config file.
- */
-let source;
-/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
-function withInputs(values, fn) {
-    const saved = source;
-    source = name => values[name] ?? '';
-    try {
-        return fn();
-    }
-    finally {
-        source = saved;
-    }
-}
-function read(name, trim) {
-    if (source)
-        return trim ? source(name).trim() : source(name);
-    return lib_core/* getInput */.V4(name, { trimWhitespace: trim });
-}
-/** The raw value of an input, trimmed; '' when not set. */
-function raw(name) {
-    return read(name, true);
-}
-/** A required input: missing is an InputError that says what was expected. */
-function required(name, expected) {
-    const v = raw(name);
-    if (v === '')
-        throw new InputError(name, `is required: expected ${expected}`);
-    return v;
-}
-/** The raw value, masked in every later log line (tokens, passwords, header values). */
-function secret(name) {
-    const v = read(name, false);
-    if (v)
-        core.setSecret(v);
-    return v;
-}
-
-;// CONCATENATED MODULE: ./src/test-in-container/inputs.ts
-
-
-
-
-
-/** Input and output names, in one place. */
-const Input = {
-    image: 'image',
-    run: 'run',
-    shell: 'shell',
-    workdir: 'workdir',
-    env: 'env',
-    user: 'user',
-    mountWorkspace: 'mount-workspace',
-    network: 'network',
-    timeout: 'timeout',
-    config: 'config',
-    concurrency: 'concurrency',
-    service: 'service',
-    ports: 'ports',
-    waitFor: 'wait-for',
-    startupTimeout: 'startup-timeout',
-    serviceTest: 'service-test',
-    logLines: 'log-lines',
-    junit: 'junit'
-};
-const Output = {
-    passed: 'passed',
-    failed: 'failed',
-    total: 'total',
-    report: 'report'
-};
-/**
- * Command tests in flight by default: 2 per core (at least 2, at most 16). Each test is a
- * fresh container, and the tests of one slot share a network holder (lanes.ts), so a
- * container costs the engine about half as much as `docker run`; more slots than that
- * mostly add holders and contention on a 2-core runner.
- */
-function defaultConcurrency(cores) {
-    return Math.min(16, Math.max(2, 2 * cores));
-}
-/** Pure: raw input strings → typed inputs (every mistake an InputError naming the input). */
-function parseInputs(get, cores = external_node_os_default().availableParallelism()) {
-    const image = get(Input.image);
-    if (image === '')
-        throw new errors_InputError(Input.image, 'is required: expected the image to test: the `image` output of build-image (repo@sha256:… or an image id)');
-    const shell = get(Input.shell).split(/\s+/).filter(Boolean);
-    const ports = parseList(Input.ports, get(Input.ports));
-    for (const p of ports) {
-        if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/.test(p))
-            throw new errors_InputError(Input.ports, `expected container ports such as 8080 or 8080/tcp, got ${JSON.stringify(p)}`);
-    }
-    const waitFor = parseWaitFor(get(Input.waitFor), Input.waitFor);
-    const serviceTest = get(Input.serviceTest);
-    const inputs = {
-        image,
-        run: get(Input.run),
-        shell: shell.length > 0 ? shell : ['sh', '-e'],
-        workdir: get(Input.workdir),
-        env: parseKeyValues(Input.env, get(Input.env)),
-        user: get(Input.user),
-        mountWorkspace: parseBoolean(Input.mountWorkspace, get(Input.mountWorkspace), false),
-        network: get(Input.network),
-        timeoutMs: parseDuration(Input.timeout, get(Input.timeout), 600_000),
-        config: parseList(Input.config, get(Input.config)),
-        concurrency: parseInteger(Input.concurrency, get(Input.concurrency), defaultConcurrency(cores), {
-            min: 1,
-            max: 64
-        }),
-        service: parseBoolean(Input.service, get(Input.service), false) ||
-            serviceTest !== '' ||
-            waitFor.kind !== 'none',
-        ports,
-        waitFor,
-        startupTimeoutMs: parseDuration(Input.startupTimeout, get(Input.startupTimeout), 60_000),
-        serviceTest,
-        logLines: parseInteger(Input.logLines, get(Input.logLines), 50, { min: 1, max: 10_000 }),
-        junit: get(Input.junit)
-    };
-    if (inputs.timeoutMs === 0)
-        throw new errors_InputError(Input.timeout, 'expected a duration above 0');
-    if (inputs.startupTimeoutMs === 0)
-        throw new errors_InputError(Input.startupTimeout, 'expected a duration above 0');
-    if (inputs.run === '' && inputs.config.length === 0 && !inputs.service) {
-        throw new errors_InputError(Input.run, 'nothing to test: set at least one of `run` (a script), `config` (a structure-test file) or `service: true`');
-    }
-    return inputs;
-}
-function getInputs() {
-    return parseInputs(raw);
-}
-
-;// CONCATENATED MODULE: ./src/test-in-container/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Where the JUnit report goes: the `junit` input (relative to the workspace) or RUNNER_TEMP. */
-function reportPath(inputs, env) {
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    if (inputs.junit)
-        return external_node_path_default().resolve(workspace, inputs.junit);
-    return external_node_path_default().join(env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'test-in-container', 'junit.xml');
-}
-/** State saved for the post step. */
-const State = { step: 'step' };
-/** Runs the tests against the image; failed tests are the outcome's (annotated) `failure`. */
-async function execute(inputs, ctx) {
-    const workspace = ctx.workspace;
-    if (inputs.mountWorkspace && !ctx.env.GITHUB_WORKSPACE) {
-        throw new errors_InputError(Input.mountWorkspace, 'is true but GITHUB_WORKSPACE is not set');
-    }
-    const binary = 'docker';
-    const started = new Date().toISOString();
-    const result = await testImage({
-        ...inputs,
-        config: inputs.config.map(c => external_node_path_default().resolve(workspace, c)),
-        workspace: inputs.mountWorkspace ? workspace : undefined,
-        cwd: workspace
-    }, new DockerCli(binary), binary, ctx.logger);
-    const reportFile = reportPath(inputs, ctx.env);
-    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(reportFile), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(reportFile, toJUnit(result.cases, { image: inputs.image, timestamp: started }));
-    const t = totals(result.cases);
-    const failures = [];
-    for (const c of result.cases) {
-        if (c.status === 'failed') {
-            const a = annotation(c);
-            ctx.logger.error(a.message, { title: a.title });
-            failures.push(a.title);
-        }
-    }
-    const line = `${t.passed} passed, ${t.failed} failed of ${t.total}; JUnit report: ${reportFile}`;
-    ctx.logger.info(line);
-    return {
-        outputs: {
-            [Output.passed]: String(t.passed),
-            [Output.failed]: String(t.failed),
-            [Output.total]: String(t.total),
-            [Output.report]: reportFile
-        },
-        summary: summaryMarkdown(result.cases, inputs.image, reportFile),
-        // Each failed test already has its own error annotation: fail the step without another.
-        failure: t.failed > 0 ? `${t.failed} of ${t.total} tests failed: ${failures.join('; ')}` : undefined,
-        failureAnnotated: true,
-        result: { passed: t.passed, failed: t.failed, total: t.total, report: reportFile, failures }
-    };
-}
-async function run() {
-    // The post step (runs.post, the same bundle): remove whatever a cancelled run left.
-    const saved = lib_core/* getState */.Gu(State.step);
-    if (saved) {
-        await runAction('test-in-container (post)', async () => {
-            const ids = await removeStepContainers(new DockerCli(), saved);
-            if (ids.length > 0)
-                lib_core/* info */.pq(`Removed ${ids.length} container(s) left by a cancelled run`);
-        });
-        return;
-    }
-    await runAction('test-in-container', async () => {
-        lib_core/* saveState */.LZ(State.step, step.id);
-        await report(await execute(getInputs(), stepContext()));
-    });
-}
-
-
-/***/ }),
-
 /***/ 2613:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+"use strict";
+module.exports = require("assert");
 
 /***/ }),
 
 /***/ 181:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+"use strict";
+module.exports = require("buffer");
 
 /***/ }),
 
 /***/ 4434:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+"use strict";
+module.exports = require("events");
 
 /***/ }),
 
 /***/ 9896:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+"use strict";
+module.exports = require("fs");
 
 /***/ }),
 
 /***/ 8611:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+"use strict";
+module.exports = require("http");
 
 /***/ }),
 
 /***/ 5692:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+"use strict";
+module.exports = require("https");
 
 /***/ }),
 
 /***/ 9278:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+"use strict";
+module.exports = require("net");
 
 /***/ }),
 
 /***/ 4589:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
+"use strict";
+module.exports = require("node:assert");
 
 /***/ }),
 
 /***/ 6698:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
+"use strict";
+module.exports = require("node:async_hooks");
 
 /***/ }),
 
 /***/ 4573:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+"use strict";
+module.exports = require("node:buffer");
 
 /***/ }),
 
 /***/ 7540:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
+"use strict";
+module.exports = require("node:console");
 
 /***/ }),
 
 /***/ 7598:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+"use strict";
+module.exports = require("node:crypto");
 
 /***/ }),
 
 /***/ 3053:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
+"use strict";
+module.exports = require("node:diagnostics_channel");
 
 /***/ }),
 
 /***/ 610:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
+"use strict";
+module.exports = require("node:dns");
 
 /***/ }),
 
 /***/ 8474:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+"use strict";
+module.exports = require("node:events");
 
 /***/ }),
 
 /***/ 7067:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+"use strict";
+module.exports = require("node:http");
 
 /***/ }),
 
 /***/ 2467:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+"use strict";
+module.exports = require("node:http2");
 
 /***/ }),
 
 /***/ 7030:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+"use strict";
+module.exports = require("node:net");
 
 /***/ }),
 
 /***/ 643:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
+"use strict";
+module.exports = require("node:perf_hooks");
 
 /***/ }),
 
 /***/ 1792:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
+"use strict";
+module.exports = require("node:querystring");
 
 /***/ }),
 
 /***/ 7075:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+"use strict";
+module.exports = require("node:stream");
 
 /***/ }),
 
 /***/ 1692:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+"use strict";
+module.exports = require("node:tls");
 
 /***/ }),
 
 /***/ 3136:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+"use strict";
+module.exports = require("node:url");
 
 /***/ }),
 
 /***/ 7975:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+"use strict";
+module.exports = require("node:util");
 
 /***/ }),
 
 /***/ 3429:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
+"use strict";
+module.exports = require("node:util/types");
 
 /***/ }),
 
 /***/ 5919:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
+"use strict";
+module.exports = require("node:worker_threads");
 
 /***/ }),
 
 /***/ 8522:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+"use strict";
+module.exports = require("node:zlib");
 
 /***/ }),
 
 /***/ 932:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+"use strict";
+module.exports = require("process");
 
 /***/ }),
 
 /***/ 3193:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+"use strict";
+module.exports = require("string_decoder");
 
 /***/ }),
 
 /***/ 4756:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+"use strict";
+module.exports = require("tls");
 
 /***/ }),
 
 /***/ 9023:
 /***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+"use strict";
+module.exports = require("util");
 
 /***/ }),
 
-/***/ 4352:
+/***/ 2780:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
-const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(8753)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(2256)
 
 const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
 const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
@@ -14604,12 +9884,13 @@ module.exports.fastUri = fastUri
 
 /***/ }),
 
-/***/ 5300:
+/***/ 2256:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-const { isUUID } = __nccwpck_require__(5077)
+const { isUUID } = __nccwpck_require__(8753)
 const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
 
 const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
@@ -14883,9 +10164,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5077:
+/***/ 8753:
 /***/ ((module) => {
 
+"use strict";
 
 
 /** @type {(value: string) => boolean} */
@@ -15689,18 +10971,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7349:
+/***/ 6745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(7953);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
+var YAMLMap = __nccwpck_require__(2938);
+var YAMLSeq = __nccwpck_require__(3571);
+var resolveBlockMap = __nccwpck_require__(619);
+var resolveBlockSeq = __nccwpck_require__(1610);
+var resolveFlowCollection = __nccwpck_require__(562);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -15786,15 +11069,16 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 6183:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Document = __nccwpck_require__(5402);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(5407);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(7977);
+var composeNode = __nccwpck_require__(413);
+var resolveEnd = __nccwpck_require__(2368);
+var resolveProps = __nccwpck_require__(6715);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -15838,17 +11122,18 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 413:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(5407);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(5525);
+var identity = __nccwpck_require__(1891);
+var composeCollection = __nccwpck_require__(6745);
+var composeScalar = __nccwpck_require__(1337);
+var resolveEnd = __nccwpck_require__(2368);
+var utilEmptyScalarPosition = __nccwpck_require__(9208);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -15957,15 +11242,16 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 1337:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
+var resolveBlockScalar = __nccwpck_require__(293);
+var resolveFlowScalar = __nccwpck_require__(7686);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -16052,18 +11338,19 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 4260:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(5402);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(5407);
+var directives = __nccwpck_require__(9082);
+var Document = __nccwpck_require__(7977);
+var errors = __nccwpck_require__(7460);
+var identity = __nccwpck_require__(1891);
+var composeDoc = __nccwpck_require__(6183);
+var resolveEnd = __nccwpck_require__(2368);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -16283,17 +11570,18 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 619:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(5153);
+var YAMLMap = __nccwpck_require__(2938);
+var resolveProps = __nccwpck_require__(6715);
+var utilContainsNewline = __nccwpck_require__(3151);
+var utilFlowIndentCheck = __nccwpck_require__(7319);
+var utilMapIncludes = __nccwpck_require__(8279);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -16407,12 +11695,13 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 293:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(4305);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -16614,14 +11903,15 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 7953:
+/***/ 1610:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(3571);
+var resolveProps = __nccwpck_require__(6715);
+var utilFlowIndentCheck = __nccwpck_require__(7319);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -16672,9 +11962,10 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 5407:
+/***/ 2368:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 function resolveEnd(end, offset, reqSpace, onError) {
@@ -16718,19 +12009,20 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 562:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(5407);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var YAMLMap = __nccwpck_require__(2938);
+var YAMLSeq = __nccwpck_require__(3571);
+var resolveEnd = __nccwpck_require__(2368);
+var resolveProps = __nccwpck_require__(6715);
+var utilContainsNewline = __nccwpck_require__(3151);
+var utilMapIncludes = __nccwpck_require__(8279);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -16934,13 +12226,14 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 7686:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(5407);
+var Scalar = __nccwpck_require__(4305);
+var resolveEnd = __nccwpck_require__(2368);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -17169,9 +12462,10 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 6715:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
@@ -17324,9 +12618,10 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 3151:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 function containsNewline(key) {
@@ -17367,9 +12662,10 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 9208:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 function emptyScalarPosition(offset, before, pos) {
@@ -17402,12 +12698,13 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 7319:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(3151);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -17426,12 +12723,13 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 8279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(1891);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -17448,22 +12746,23 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 5402:
+/***/ 7977:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(9210);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(5525);
+var Collection = __nccwpck_require__(1633);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var toJS = __nccwpck_require__(3119);
+var Schema = __nccwpck_require__(1148);
+var stringifyDocument = __nccwpck_require__(8577);
+var anchors = __nccwpck_require__(7048);
+var applyReviver = __nccwpck_require__(7817);
+var createNode = __nccwpck_require__(7616);
+var directives = __nccwpck_require__(9082);
 
 class Document {
     constructor(value, replacer, options) {
@@ -17792,13 +13091,14 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 7048:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1891);
+var visit = __nccwpck_require__(1360);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -17875,9 +13175,10 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 7817:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 /**
@@ -17939,14 +13240,15 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 7616:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(5525);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -18036,13 +13338,14 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 9082:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1891);
+var visit = __nccwpck_require__(1360);
 
 const escapeChars = {
     '!': '%21',
@@ -18221,9 +13524,10 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 7460:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 class YAMLError extends Error {
@@ -18290,28 +13594,29 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 3483:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(5402);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(4260);
+var Document = __nccwpck_require__(7977);
+var Schema = __nccwpck_require__(1148);
+var errors = __nccwpck_require__(7460);
+var Alias = __nccwpck_require__(5525);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var Scalar = __nccwpck_require__(4305);
+var YAMLMap = __nccwpck_require__(2938);
+var YAMLSeq = __nccwpck_require__(3571);
+var cst = __nccwpck_require__(3921);
+var lexer = __nccwpck_require__(1893);
+var lineCounter = __nccwpck_require__(2808);
+var parser = __nccwpck_require__(3124);
+var publicApi = __nccwpck_require__(4563);
+var visit = __nccwpck_require__(1360);
 
 
 
@@ -18348,9 +13653,10 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 6669:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
 var node_process = __nccwpck_require__(932);
@@ -18374,16 +13680,17 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 5525:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(7048);
+var visit = __nccwpck_require__(1360);
+var identity = __nccwpck_require__(1891);
+var Node = __nccwpck_require__(5605);
+var toJS = __nccwpck_require__(3119);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -18501,14 +13808,15 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 1633:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(7616);
+var identity = __nccwpck_require__(1891);
+var Node = __nccwpck_require__(5605);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -18659,14 +13967,15 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 5605:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(7817);
+var identity = __nccwpck_require__(1891);
+var toJS = __nccwpck_require__(3119);
 
 class NodeBase {
     constructor(type) {
@@ -18706,15 +14015,16 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 5153:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(7616);
+var stringifyPair = __nccwpck_require__(9392);
+var addPairToJSMap = __nccwpck_require__(1308);
+var identity = __nccwpck_require__(1891);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -18752,14 +14062,15 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 4305:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(1891);
+var Node = __nccwpck_require__(5605);
+var toJS = __nccwpck_require__(3119);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -18786,17 +14097,18 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 2938:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(3008);
+var addPairToJSMap = __nccwpck_require__(1308);
+var Collection = __nccwpck_require__(1633);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var Scalar = __nccwpck_require__(4305);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -18940,17 +14252,18 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 3571:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(7616);
+var stringifyCollection = __nccwpck_require__(3008);
+var Collection = __nccwpck_require__(1633);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
+var toJS = __nccwpck_require__(3119);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -19062,16 +14375,17 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 1308:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(6669);
+var merge = __nccwpck_require__(4376);
+var stringify = __nccwpck_require__(3376);
+var identity = __nccwpck_require__(1891);
+var toJS = __nccwpck_require__(3119);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -19134,9 +14448,10 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 1891:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 const ALIAS = Symbol.for('yaml.alias');
@@ -19194,12 +14509,13 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 3119:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(1891);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -19240,15 +14556,16 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 6242:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(293);
+var resolveFlowScalar = __nccwpck_require__(7686);
+var errors = __nccwpck_require__(7460);
+var stringifyString = __nccwpck_require__(3665);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -19465,9 +14782,10 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 2393:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 /**
@@ -19535,9 +14853,10 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 5207:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 const BREAK = Symbol('break visit');
@@ -19641,14 +14960,15 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 3921:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(6242);
+var cstStringify = __nccwpck_require__(2393);
+var cstVisit = __nccwpck_require__(5207);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -19760,12 +15080,13 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 1893:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(3921);
 
 /*
 START -> stream
@@ -20490,9 +15811,10 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 2808:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 /**
@@ -20538,14 +15860,15 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 3124:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(3921);
+var lexer = __nccwpck_require__(1893);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -21525,18 +16848,19 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 4563:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(5402);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(4260);
+var Document = __nccwpck_require__(7977);
+var errors = __nccwpck_require__(7460);
+var log = __nccwpck_require__(6669);
+var identity = __nccwpck_require__(1891);
+var lineCounter = __nccwpck_require__(2808);
+var parser = __nccwpck_require__(3124);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -21639,16 +16963,17 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 1148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(1891);
+var map = __nccwpck_require__(1231);
+var seq = __nccwpck_require__(814);
+var string = __nccwpck_require__(3724);
+var tags = __nccwpck_require__(8478);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -21685,13 +17010,14 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 1231:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(1891);
+var YAMLMap = __nccwpck_require__(2938);
 
 const map = {
     collection: 'map',
@@ -21711,12 +17037,13 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 5940:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(4305);
 
 const nullTag = {
     identify: value => value == null,
@@ -21735,13 +17062,14 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 814:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(1891);
+var YAMLSeq = __nccwpck_require__(3571);
 
 const seq = {
     collection: 'seq',
@@ -21761,12 +17089,13 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 3724:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(3665);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -21784,12 +17113,13 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 5579:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(4305);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -21812,13 +17142,14 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 1433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(4305);
+var stringifyNumber = __nccwpck_require__(3677);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -21866,12 +17197,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 2790:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3677);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -21915,18 +17247,19 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 9772:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(1231);
+var _null = __nccwpck_require__(5940);
+var seq = __nccwpck_require__(814);
+var string = __nccwpck_require__(3724);
+var bool = __nccwpck_require__(5579);
+var float = __nccwpck_require__(1433);
+var int = __nccwpck_require__(2790);
 
 const schema = [
     map.map,
@@ -21947,14 +17280,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7331:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(4305);
+var map = __nccwpck_require__(1231);
+var seq = __nccwpck_require__(814);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -22018,27 +17352,28 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 8478:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(1231);
+var _null = __nccwpck_require__(5940);
+var seq = __nccwpck_require__(814);
+var string = __nccwpck_require__(3724);
+var bool = __nccwpck_require__(5579);
+var float = __nccwpck_require__(1433);
+var int = __nccwpck_require__(2790);
+var schema = __nccwpck_require__(9772);
+var schema$1 = __nccwpck_require__(7331);
+var binary = __nccwpck_require__(743);
+var merge = __nccwpck_require__(4376);
+var omap = __nccwpck_require__(6683);
+var pairs = __nccwpck_require__(7221);
+var schema$2 = __nccwpck_require__(3381);
+var set = __nccwpck_require__(5340);
+var timestamp = __nccwpck_require__(3932);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -22124,14 +17459,15 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 743:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(4305);
+var stringifyString = __nccwpck_require__(3665);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -22201,12 +17537,13 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 8514:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(4305);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -22237,13 +17574,14 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 2026:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(4305);
+var stringifyNumber = __nccwpck_require__(3677);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -22294,12 +17632,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 7149:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3677);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -22377,13 +17716,14 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 4376:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -22455,16 +17795,17 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 6683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(1891);
+var toJS = __nccwpck_require__(3119);
+var YAMLMap = __nccwpck_require__(2938);
+var YAMLSeq = __nccwpck_require__(3571);
+var pairs = __nccwpck_require__(7221);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -22539,15 +17880,16 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 7221:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var Scalar = __nccwpck_require__(4305);
+var YAMLSeq = __nccwpck_require__(3571);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -22628,24 +17970,25 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 3381:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(1231);
+var _null = __nccwpck_require__(5940);
+var seq = __nccwpck_require__(814);
+var string = __nccwpck_require__(3724);
+var binary = __nccwpck_require__(743);
+var bool = __nccwpck_require__(8514);
+var float = __nccwpck_require__(2026);
+var int = __nccwpck_require__(7149);
+var merge = __nccwpck_require__(4376);
+var omap = __nccwpck_require__(6683);
+var pairs = __nccwpck_require__(7221);
+var set = __nccwpck_require__(5340);
+var timestamp = __nccwpck_require__(3932);
 
 const schema = [
     map.map,
@@ -22676,14 +18019,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 5340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(1891);
+var Pair = __nccwpck_require__(5153);
+var YAMLMap = __nccwpck_require__(2938);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -22779,12 +18123,13 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 3932:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(3677);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -22891,9 +18236,10 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 6767:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 const FOLD_FLOW = 'flow';
@@ -23049,15 +18395,16 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 3376:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(7048);
+var identity = __nccwpck_require__(1891);
+var stringifyComment = __nccwpck_require__(2875);
+var stringifyString = __nccwpck_require__(3665);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -23188,14 +18535,15 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 3008:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(1891);
+var stringify = __nccwpck_require__(3376);
+var stringifyComment = __nccwpck_require__(2875);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -23350,9 +18698,10 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 2875:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 /**
@@ -23381,14 +18730,15 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 9210:
+/***/ 8577:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(1891);
+var stringify = __nccwpck_require__(3376);
+var stringifyComment = __nccwpck_require__(2875);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -23475,9 +18825,10 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 3677:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 
 function stringifyNumber({ format, minFractionDigits, tag, value }) {
@@ -23509,15 +18860,16 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 9392:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(1891);
+var Scalar = __nccwpck_require__(4305);
+var stringify = __nccwpck_require__(3376);
+var stringifyComment = __nccwpck_require__(2875);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -23668,13 +19020,14 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 3665:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(4305);
+var foldFlowLines = __nccwpck_require__(6767);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -24013,12 +19366,13 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 1360:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
+"use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(1891);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -24256,9 +19610,10 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5331:
+/***/ 5631:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
+"use strict";
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
@@ -24280,8 +19635,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, markdownSummary, notice, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+const external_os_namespaceObject = require("os");
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -24317,7 +19672,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -24410,10 +19765,10 @@ function escapeProperty(s) {
 }
 //# sourceMappingURL=command.js.map
 ;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+const external_crypto_namespaceObject = require("crypto");
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -24449,8 +19804,8 @@ function file_command_prepareKeyValueMessage(key, value) {
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+const external_path_namespaceObject = require("path");
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/summary.js
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -24731,7 +20086,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -24770,10 +20125,10 @@ var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
 ;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+const external_child_process_namespaceObject = require("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -24953,7 +20308,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -25226,8 +20581,8 @@ function io_copyFile(srcFile, destFile, force) {
 }
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+const external_timers_namespaceObject = require("timers");
+;// CONCATENATED MODULE: ../../node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -25815,7 +21170,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -25895,7 +21250,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -25960,7 +21315,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -26259,7 +21614,7 @@ function getIDToken(aud) {
     return core_awaiter(this, void 0, void 0, function* () {
         // Gantry patch: load the OIDC client (and with it @actions/http-client and undici,
         // ~75 ms of start-up) only when an ID token is asked for.
-        const { OidcClient } = yield __nccwpck_require__.e(/* import() */ 936).then(__nccwpck_require__.bind(__nccwpck_require__, 3936));
+        const { OidcClient } = yield __nccwpck_require__.e(/* import() */ 620).then(__nccwpck_require__.bind(__nccwpck_require__, 4620));
         return yield OidcClient.getIDToken(aud);
     });
 }
@@ -26283,288 +21638,4995 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 3837:
+/***/ 3770:
 /***/ ((module) => {
 
+"use strict";
 module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#","description":"Meta-schema for $data reference (JSON AnySchema extension proposal)","type":"object","required":["$data"],"properties":{"$data":{"type":"string","anyOf":[{"format":"relative-json-pointer"},{"format":"json-pointer"}]}},"additionalProperties":false}');
 
 /***/ }),
 
-/***/ 2079:
+/***/ 3928:
 /***/ ((module) => {
 
+"use strict";
 module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
 
 /***/ })
 
-/******/ });
+/******/ 	});
 /************************************************************************/
-/******/ // The module cache
-/******/ var __webpack_module_cache__ = {};
-/******/ 
-/******/ // The require function
-/******/ function __nccwpck_require__(moduleId) {
-/******/ 	// Check if module is in cache
-/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
-/******/ 	if (cachedModule !== undefined) {
-/******/ 		return cachedModule.exports;
+/******/ 	// The module cache
+/******/ 	var __webpack_module_cache__ = {};
+/******/ 	
+/******/ 	// The require function
+/******/ 	function __nccwpck_require__(moduleId) {
+/******/ 		// Check if module is in cache
+/******/ 		var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 		if (cachedModule !== undefined) {
+/******/ 			return cachedModule.exports;
+/******/ 		}
+/******/ 		// Create a new module (and put it into the cache)
+/******/ 		var module = __webpack_module_cache__[moduleId] = {
+/******/ 			// no module.id needed
+/******/ 			// no module.loaded needed
+/******/ 			exports: {}
+/******/ 		};
+/******/ 	
+/******/ 		// Execute the module function
+/******/ 		var threw = true;
+/******/ 		try {
+/******/ 			__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 			threw = false;
+/******/ 		} finally {
+/******/ 			if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 		}
+/******/ 	
+/******/ 		// Return the exports of the module
+/******/ 		return module.exports;
 /******/ 	}
-/******/ 	// Create a new module (and put it into the cache)
-/******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
-/******/ 		exports: {}
-/******/ 	};
-/******/ 
-/******/ 	// Execute the module function
-/******/ 	var threw = true;
-/******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
-/******/ 		threw = false;
-/******/ 	} finally {
-/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
-/******/ 	}
-/******/ 
-/******/ 	// Return the exports of the module
-/******/ 	return module.exports;
-/******/ }
-/******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
-/******/ 
+/******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
+/******/ 	
 /************************************************************************/
-/******/ /* webpack/runtime/asset-relocator-loader */
-/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
-/******/ 
-/******/ /* webpack/runtime/async module */
-/******/ (() => {
-/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
-/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
-/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
-/******/ 	var resolveQueue = (queue) => {
-/******/ 		if(queue && queue.d < 1) {
-/******/ 			queue.d = 1;
-/******/ 			queue.forEach((fn) => (fn.r--));
-/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
-/******/ 		}
-/******/ 	}
-/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
-/******/ 		if(dep !== null && typeof dep === "object") {
-/******/ 			if(dep[webpackQueues]) return dep;
-/******/ 			if(dep.then) {
-/******/ 				var queue = [];
-/******/ 				queue.d = 0;
-/******/ 				dep.then((r) => {
-/******/ 					obj[webpackExports] = r;
-/******/ 					resolveQueue(queue);
-/******/ 				}, (e) => {
-/******/ 					obj[webpackError] = e;
-/******/ 					resolveQueue(queue);
-/******/ 				});
-/******/ 				var obj = {};
-/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
-/******/ 				return obj;
+/******/ 	/* webpack/runtime/asset-relocator-loader */
+/******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/******/ 	/* webpack/runtime/compat get default export */
+/******/ 	(() => {
+/******/ 		// getDefaultExport function for compatibility with non-harmony modules
+/******/ 		__nccwpck_require__.n = (module) => {
+/******/ 			var getter = module && module.__esModule ?
+/******/ 				() => (module['default']) :
+/******/ 				() => (module);
+/******/ 			__nccwpck_require__.d(getter, { a: getter });
+/******/ 			return getter;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
 /******/ 			}
-/******/ 		}
-/******/ 		var ret = {};
-/******/ 		ret[webpackQueues] = x => {};
-/******/ 		ret[webpackExports] = dep;
-/******/ 		return ret;
-/******/ 	}));
-/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
-/******/ 		var queue;
-/******/ 		hasAwait && ((queue = []).d = -1);
-/******/ 		var depQueues = new Set();
-/******/ 		var exports = module.exports;
-/******/ 		var currentDeps;
-/******/ 		var outerResolve;
-/******/ 		var reject;
-/******/ 		var promise = new Promise((resolve, rej) => {
-/******/ 			reject = rej;
-/******/ 			outerResolve = resolve;
-/******/ 		});
-/******/ 		promise[webpackExports] = exports;
-/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
-/******/ 		module.exports = promise;
-/******/ 		body((deps) => {
-/******/ 			currentDeps = wrapDeps(deps);
-/******/ 			var fn;
-/******/ 			var getResult = () => (currentDeps.map((d) => {
-/******/ 				if(d[webpackError]) throw d[webpackError];
-/******/ 				return d[webpackExports];
-/******/ 			}))
-/******/ 			var promise = new Promise((resolve) => {
-/******/ 				fn = () => (resolve(getResult));
-/******/ 				fn.r = 0;
-/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
-/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
-/******/ 			});
-/******/ 			return fn.r ? promise : getResult();
-/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
-/******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/create fake namespace object */
-/******/ (() => {
-/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 	var leafPrototypes;
-/******/ 	// create a fake namespace object
-/******/ 	// mode & 1: value is a module id, require it
-/******/ 	// mode & 2: merge all properties of value into the ns
-/******/ 	// mode & 4: return value when already ns object
-/******/ 	// mode & 16: return value when it's Promise-like
-/******/ 	// mode & 8|1: behave like require
-/******/ 	__nccwpck_require__.t = function(value, mode) {
-/******/ 		if(mode & 1) value = this(value);
-/******/ 		if(mode & 8) return value;
-/******/ 		if(typeof value === 'object' && value) {
-/******/ 			if((mode & 4) && value.__esModule) return value;
-/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 		}
-/******/ 		var ns = Object.create(null);
-/******/ 		__nccwpck_require__.r(ns);
-/******/ 		var def = {};
-/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 		}
-/******/ 		def['default'] = () => (value);
-/******/ 		__nccwpck_require__.d(ns, def);
-/******/ 		return ns;
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/define property getters */
-/******/ (() => {
-/******/ 	// define getter functions for harmony exports
-/******/ 	__nccwpck_require__.d = (exports, definition) => {
-/******/ 		for(var key in definition) {
-/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
-/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
 /******/ 			}
-/******/ 		}
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/hasOwnProperty shorthand */
-/******/ (() => {
-/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/make namespace object */
-/******/ (() => {
-/******/ 	// define __esModule on exports
-/******/ 	__nccwpck_require__.r = (exports) => {
-/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
-/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
-/******/ 		}
-/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
 /******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
 /******/ 				}
 /******/ 			}
-/******/ 	};
+/******/ 		};
+/******/ 	})();
 /******/ 	
-/******/ 	// no prefetching
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
 /******/ 	
-/******/ 	// no preloaded
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
 /******/ 	
-/******/ 	// no external install chunk
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
 /******/ 	
-/******/ 	// no on chunks loaded
-/******/ })();
-/******/ 
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
+/******/ 	})();
+/******/ 	
 /************************************************************************/
-/******/ 
-/******/ // startup
-/******/ // Load entry module and return exports
-/******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(334);
-/******/ __webpack_exports__ = await __webpack_exports__;
-/******/ 
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it need to be in strict mode.
+(() => {
+"use strict";
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = require("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = require("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = require("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 15 modules
+var lib_core = __nccwpck_require__(5631);
+;// CONCATENATED MODULE: ./src/lib/errors.ts
+/**
+ * Errors that are the user's to fix, told apart from bugs at each action's one error
+ * boundary (src/common/run.ts). Their message is shown as a single `::error::` line, so it
+ * must say what was wrong and what was expected, and must never hold a secret.
+ */
+class UserError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UserError';
+    }
+}
+/** A bad or missing input: the message names the input and what it expected. */
+class errors_InputError extends UserError {
+    input;
+    /** The message without the input's name, for callers that name the input their own way. */
+    detail;
+    constructor(input, message) {
+        super(`Input \`${input}\`${message.startsWith('is ') ? ' ' : ': '}${message}`);
+        this.name = 'InputError';
+        this.input = input;
+        this.detail = message;
+    }
+}
+function isUserError(e) {
+    return e instanceof UserError;
+}
+/** The message of anything thrown, without assuming it is an Error. */
+function errorMessage(e) {
+    if (e instanceof Error)
+        return e.message;
+    if (typeof e === 'string')
+        return e;
+    try {
+        return JSON.stringify(e);
+    }
+    catch {
+        return String(e);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/common/run.ts
+/**
+ * The one error boundary of every action. A user mistake (UserError, InputError) becomes
+ * one `::error::` line that says what to fix; anything else is reported as a bug. Stacks go
+ * to the debug log only, never to the visible output.
+ */
+
+
+async function runAction(name, main) {
+    try {
+        await main();
+    }
+    catch (e) {
+        // The stack is for maintainers: only in a debug run (ACTIONS_STEP_DEBUG), never in the visible log.
+        if (lib_core/* isDebug */._o() && e instanceof Error && e.stack)
+            lib_core/* debug */.Yz(e.stack);
+        const oneLine = errorMessage(e).replace(/\s*\r?\n\s*/g, ' ');
+        if (isUserError(e)) {
+            lib_core/* setFailed */.C1(oneLine);
+        }
+        else {
+            lib_core/* setFailed */.C1(`${name} failed unexpectedly (a Gantry bug; rerun with ACTIONS_STEP_DEBUG=true for the stack and report it): ${oneLine}`);
+        }
+    }
+}
+function toCore(p) {
+    return p ? { ...p } : undefined;
+}
+/** The Logger that stages hand to domain code. */
+const coreLogger = {
+    debug: m => lib_core/* debug */.Yz(m),
+    info: m => lib_core/* info */.pq(m),
+    warning: (m, p) => lib_core/* warning */.$e(m, toCore(p)),
+    error: (m, p) => lib_core/* error */.z3(m, toCore(p)),
+    group: (name, fn) => lib_core/* group */.Os(name, fn)
+};
+
+;// CONCATENATED MODULE: ./src/common/summary.ts
+
+/** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
+async function writeSummary(markdown) {
+    if (!process.env.GITHUB_STEP_SUMMARY) {
+        lib_core/* debug */.Yz('GITHUB_STEP_SUMMARY is not set; job summary skipped');
+        return;
+    }
+    await lib_core/* summary */.z.addRaw(markdown, true).write();
+}
+
+;// CONCATENATED MODULE: ./src/common/stage.ts
+/** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
+
+
+
+
+function stepContext() {
+    return {
+        logger: coreLogger,
+        mask: s => lib_core/* setSecret */.Pq(s),
+        env: process.env,
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd()
+    };
+}
+/** Sets every output, writes the summary, then fails the step when the stage's check failed. */
+async function report(o) {
+    for (const [name, value] of Object.entries(o.outputs))
+        lib_core/* setOutput */.uH(name, value);
+    if (o.summary)
+        await writeSummary(o.summary);
+    if (o.failure !== undefined) {
+        if (o.failureAnnotated) {
+            lib_core/* info */.pq(o.failure);
+            process.exitCode = 1;
+        }
+        else
+            throw new UserError(o.failure);
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = require("node:child_process");
+;// CONCATENATED MODULE: ./src/lib/process.ts
+/**
+ * Runs programs with argument arrays (never a shell string built from input), with a
+ * timeout that kills the whole process group, bounded output capture, and optional
+ * line callbacks for streaming logs.
+ */
+
+function lineSplitter(cb) {
+    let rest = '';
+    return {
+        push(s) {
+            if (!cb)
+                return;
+            rest += s;
+            let i;
+            while ((i = rest.indexOf('\n')) >= 0) {
+                cb(rest.slice(0, i).replace(/\r$/, ''));
+                rest = rest.slice(i + 1);
+            }
+        },
+        end() {
+            if (cb && rest)
+                cb(rest);
+            rest = '';
+        }
+    };
+}
+/** Runs `cmd args…` and resolves with its exit code and output; never rejects on a non-zero exit. */
+function test_in_container_exec(cmd, args, opts = {}) {
+    const max = opts.maxBuffer ?? 16 * 1024 * 1024;
+    const start = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? process.env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            detached: true
+        });
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const out = lineSplitter(opts.onStdoutLine);
+        const err = lineSplitter(opts.onStderrLine);
+        child.stdout.setEncoding('utf8');
+        child.stderr.setEncoding('utf8');
+        child.stdout.on('data', (s) => {
+            stdout = (stdout + s).slice(-max);
+            out.push(s);
+        });
+        child.stderr.on('data', (s) => {
+            stderr = (stderr + s).slice(-max);
+            err.push(s);
+        });
+        const timer = opts.timeoutMs !== undefined
+            ? setTimeout(() => {
+                timedOut = true;
+                killGroup(child.pid);
+            }, opts.timeoutMs)
+            : undefined;
+        child.on('error', e => {
+            if (timer)
+                clearTimeout(timer);
+            reject(e);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            out.end();
+            err.end();
+            resolve({
+                code: code ?? (signal ? 128 + 9 : 1),
+                stdout,
+                stderr,
+                timedOut,
+                durationMs: Date.now() - start
+            });
+        });
+        child.stdin.on('error', () => undefined);
+        if (opts.input !== undefined)
+            child.stdin.end(opts.input);
+        else
+            child.stdin.end();
+    });
+}
+function killGroup(pid) {
+    if (!pid)
+        return;
+    try {
+        process.kill(-pid, 'SIGKILL');
+    }
+    catch {
+        try {
+            process.kill(pid, 'SIGKILL');
+        }
+        catch {
+            /* already gone */
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/docker.ts
+/**
+ * The docker CLI, behind an interface so domain code can be tested with a fake that
+ * records argv. Always argument arrays; the client is the first `docker` on PATH unless
+ * told otherwise (build-image picks a client per engine path).
+ */
+
+
+class DockerCli {
+    binary;
+    env;
+    constructor(binary = 'docker', env) {
+        this.binary = binary;
+        this.env = env;
+    }
+    async run(args, opts = {}) {
+        try {
+            return await test_in_container_exec(this.binary, args, { env: this.env, ...opts });
+        }
+        catch (e) {
+            if (e.code === 'ENOENT') {
+                throw new UserError(`The docker client (${this.binary}) is not installed on this runner`);
+            }
+            throw e;
+        }
+    }
+}
+/** Runs a docker command that must succeed; its stderr tail becomes the error. */
+async function dockerOk(docker, args, what, opts = {}) {
+    const r = await docker.run(args, opts);
+    if (r.code !== 0) {
+        const tail = r.stderr.trim().split('\n').slice(-5).join(' ').trim();
+        throw new UserError(`${what} failed${r.timedOut ? ' (timed out)' : ''}: ${tail || `docker exited ${r.code}`}`);
+    }
+    return r.stdout;
+}
+/** The label every container Gantry creates carries, so none can leak unnoticed. */
+const GANTRY_LABEL = 'dev.gantry.managed';
+/** Labels for a container created by a stage: `dev.gantry.managed=<stage>` plus the run id. */
+function containerLabels(stage) {
+    const run = process.env.GITHUB_RUN_ID ?? 'local';
+    return ['--label', `${GANTRY_LABEL}=${stage}`, '--label', `dev.gantry.run=${run}`];
+}
+/** Removes a container, ignoring "no such container". */
+async function removeContainer(docker, id) {
+    await docker.run(['rm', '-f', '-v', id]);
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/containers.ts
+/**
+ * The container operations every mode shares: labelled creation (so none can leak
+ * unnoticed), attached starts with a timeout that kills the container (not just the
+ * client), image configuration, and removal in one call.
+ */
+
+
+
+const STAGE = 'test-in-container';
+/** Label naming the one step that created a container, so its post step removes exactly those. */
+const STEP_LABEL = 'dev.gantry.step';
+/** This step's id: set by the action (saved for its post step), random otherwise. */
+const step = { id: (0,external_node_crypto_.randomBytes)(8).toString('hex') };
+/** `--label` arguments of every container this stage creates. */
+function labels() {
+    return [...containerLabels(STAGE), '--label', `${STEP_LABEL}=${step.id}`];
+}
+/**
+ * Removes what a step left (the post step's job, after a cancelled or killed run): every
+ * container labelled with its step id. Resolves with the ids removed.
+ */
+async function removeStepContainers(docker, stepId) {
+    const r = await docker.run([
+        'ps',
+        '-aq',
+        '--filter',
+        `label=${GANTRY_LABEL}=${STAGE}`,
+        '--filter',
+        `label=${STEP_LABEL}=${stepId}`
+    ]);
+    const ids = r.stdout
+        .split('\n')
+        .map(l => l.trim())
+        .filter(Boolean);
+    await removeContainers(docker, ids);
+    return ids;
+}
+async function imageConfig(docker, image) {
+    const r = await docker.run(['image', 'inspect', '--format', '{{json .Config}}', image]);
+    if (r.code !== 0) {
+        // Not local yet: pull it once (a digest from build-image may only be in the registry).
+        const pulled = await docker.run(['pull', '--quiet', image], { timeoutMs: 15 * 60_000 });
+        if (pulled.code !== 0) {
+            const why = pulled.stderr.trim().split('\n').pop() ?? `docker exited ${pulled.code}`;
+            throw new errors_InputError('image', `${image} is not on this runner and could not be pulled (${why}); pass the \`image\` output of build-image, and log in to its registry first`);
+        }
+    }
+    const out = await dockerOk(docker, ['image', 'inspect', '--format', '{{json .Config}}', image], `Inspecting the image ${image}`);
+    return JSON.parse(out) ?? {};
+}
+/** `KEY=value` list of an image → map. */
+function envMap(env) {
+    const m = new Map();
+    for (const e of env ?? []) {
+        const i = e.indexOf('=');
+        if (i > 0)
+            m.set(e.slice(0, i), e.slice(i + 1));
+        else
+            m.set(e, '');
+    }
+    return m;
+}
+/** `$VAR` and `${VAR}` replaced from `vars` (unknown → empty), as container-structure-test does. */
+function expandEnv(text, vars) {
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a, b) => vars.get((a ?? b)) ?? '');
+}
+/** `docker create` with the stage's labels; resolves with the container id. */
+async function createContainer(docker, args, opts = {}) {
+    const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', opts);
+    return out.trim().split('\n').pop().trim();
+}
+/**
+ * `docker start -a`: stdout and stderr kept apart. At the timeout the container itself is
+ * killed (`docker kill`), then the client; the caller removes the container.
+ */
+async function startAttached(docker, id, timeoutMs, opts = {}) {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        void docker.run(['kill', id]);
+    }, timeoutMs);
+    try {
+        // The client gets a little longer, so the kill above ends it cleanly in the usual case.
+        const r = await docker.run(['start', '-a', id], { ...opts, timeoutMs: timeoutMs + 10_000 });
+        return { ...r, timedOut: timedOut || r.timedOut, exitCode: r.code };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** A unique container name, so a container can be killed and removed before its id is known. */
+function containerName() {
+    return `gantry-tic-${(0,external_node_crypto_.randomBytes)(8).toString('hex')}`;
+}
+/**
+ * `docker run` attached, in one client call (create + start + attach), not removed: the
+ * caller removes its containers in one batch afterwards, so no test waits for a removal.
+ * At the timeout the container is killed by name.
+ */
+async function runAttached(docker, name, args, timeoutMs, opts = {}) {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        void docker.run(['kill', name]);
+    }, timeoutMs);
+    try {
+        const r = await docker.run(['run', '--name', name, ...labels(), ...args], {
+            ...opts,
+            timeoutMs: timeoutMs + 10_000
+        });
+        return { ...r, timedOut: timedOut || r.timedOut, exitCode: r.code };
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** Removes containers (and their anonymous volumes) in one call; errors are ignored. */
+async function removeContainers(docker, ids) {
+    if (ids.length === 0)
+        return;
+    await docker.run(['rm', '-f', '-v', ...ids]);
+}
+/** Removes images made along the way (setup/teardown commits). */
+async function removeImages(docker, ids) {
+    if (ids.length === 0)
+        return;
+    await docker.run(['image', 'rm', '-f', ...ids]);
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/junit.ts
+// XML 1.0 allows #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+// eslint-disable-next-line no-control-regex
+const INVALID = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+/** Escapes text for an XML attribute or element body, dropping characters XML cannot hold. */
+function escapeXml(text) {
+    return text
+        .replace(INVALID, '\uFFFD')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&apos;');
+}
+/** Attribute values: newlines and tabs as character references, so parsers keep them. */
+function attr(text) {
+    return escapeXml(text).replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+}
+function seconds(ms) {
+    return (ms / 1000).toFixed(3);
+}
+const SUITE_TITLE = {
+    run: 'test-in-container: run',
+    structure: 'test-in-container: structure tests',
+    service: 'test-in-container: service'
+};
+function toJUnit(cases, options) {
+    const order = ['run', 'structure', 'service'];
+    const suites = order
+        .map(name => ({ name, cases: cases.filter(c => c.suite === name) }))
+        .filter(s => s.cases.length > 0);
+    const totalFailures = cases.filter(c => c.status === 'failed').length;
+    const totalTime = cases.reduce((t, c) => t + c.durationMs, 0);
+    const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+    out.push(`<testsuites name="${attr('test-in-container')}" tests="${cases.length}" failures="${totalFailures}" errors="0" time="${seconds(totalTime)}">`);
+    // ISO 8601 without zone or fraction, as the Ant JUnit schema's timestamp expects.
+    const stamp = (options.timestamp ?? new Date().toISOString()).replace(/(\.\d+)?Z$/, '');
+    suites.forEach((suite, id) => {
+        const failures = suite.cases.filter(c => c.status === 'failed').length;
+        const time = suite.cases.reduce((t, c) => t + c.durationMs, 0);
+        out.push(`  <testsuite name="${attr(SUITE_TITLE[suite.name])}" id="${id}" tests="${suite.cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${attr(stamp)}" hostname="localhost" package="${attr(suite.name)}">`);
+        out.push('    <properties>');
+        out.push(`      <property name="image" value="${attr(options.image)}"/>`);
+        out.push('    </properties>');
+        for (const c of suite.cases) {
+            const head = `    <testcase name="${attr(c.name)}" classname="${attr(`${suite.name}.${c.kind}`)}" time="${seconds(c.durationMs)}"`;
+            if (c.status === 'passed') {
+                out.push(`${head}/>`);
+                continue;
+            }
+            out.push(`${head}>`);
+            const message = c.message ?? 'failed';
+            out.push(`      <failure message="${attr(message)}" type="${attr(c.kind)}">${escapeXml(c.details ?? message)}</failure>`);
+            out.push('    </testcase>');
+        }
+        out.push('    <system-out/>');
+        out.push('    <system-err/>');
+        out.push('  </testsuite>');
+    });
+    out.push('</testsuites>');
+    return out.join('\n') + '\n';
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/model.ts
+/** The results of one run of test-in-container: test cases grouped in one suite per mode. */
+function totals(cases) {
+    const failed = cases.filter(c => c.status === 'failed').length;
+    return { passed: cases.length - failed, failed, total: cases.length };
+}
+/** The first non-empty line of a message (for summaries and annotations). */
+function firstLine(text) {
+    if (!text)
+        return '';
+    return (text
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .find(l => l !== '') ?? '');
+}
+/** The last `n` lines of a text. */
+function tail(text, n) {
+    const lines = text.replace(/\s+$/, '').split(/\r?\n/);
+    return lines.slice(-n).join('\n');
+}
+/**
+ * Runs `fn` up to `retries + 1` times until it passes; the case reports the last attempt
+ * and the number of attempts.
+ */
+async function withRetries(retries, fn) {
+    let result = await fn();
+    let attempts = 1;
+    while (result.status === 'failed' && attempts <= retries) {
+        result = await fn();
+        attempts++;
+    }
+    return { ...result, attempts };
+}
+/** Runs `fns` with at most `limit` in flight, keeping the results in order. */
+async function mapLimit(items, limit, fn) {
+    const out = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            out[i] = await fn(items[i], i);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/lib/summary.ts
+/**
+ * Job-summary building blocks as GitHub-flavoured Markdown. Stages assemble a summary
+ * from these and write it once through @actions/core (src/common/summary.ts); domain
+ * code can build parts of it without touching the toolkit.
+ */
+/** Escapes text for a Markdown table cell (pipes, newlines, HTML). */
+function cell(text) {
+    if (text === undefined || text === null)
+        return '';
+    return String(text)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, '<br>');
+}
+/** A Markdown table. Cells are escaped; use `code()` for monospace cells. */
+function table(headers, rows) {
+    const head = `| ${headers.map(cell).join(' | ')} |`;
+    const sep = `| ${headers.map(() => '---').join(' | ')} |`;
+    const body = rows.map(r => `| ${r.map(c => (typeof c === 'string' && c.startsWith('`') ? c : cell(c))).join(' | ')} |`);
+    return [head, sep, ...body].join('\n') + '\n';
+}
+/** Inline code that survives a table cell. */
+function code(text) {
+    return '`' + text.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ') + '`';
+}
+function heading(text, level = 2) {
+    return `${'#'.repeat(level)} ${text}\n`;
+}
+/** A collapsible block of preformatted text (logs, response bodies). */
+function details(summaryText, body) {
+    return `<details><summary>${cell(summaryText)}</summary>\n\n\`\`\`text\n${body.replace(/```/g, "'''")}\n\`\`\`\n\n</details>\n`;
+}
+/** `1.2 s`, `350 ms`, `2 m 5 s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const m = Math.floor(ms / 60_000);
+    const s = Math.round((ms % 60_000) / 1000);
+    return `${m} m ${s} s`;
+}
+/** `512 B`, `3.4 MB` (decimal units, as registries and docker report). */
+function formatBytes(n) {
+    if (n < 1000)
+        return `${n} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let v = n;
+    let u = -1;
+    while (v >= 1000 && u < units.length - 1) {
+        v /= 1000;
+        u++;
+    }
+    return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/report.ts
+/** The job summary of a run: totals, one row per test, and the logs of what failed. */
+
+
+const SUITE = {
+    run: 'run',
+    structure: 'structure',
+    service: 'service'
+};
+function summaryMarkdown(cases, image, report) {
+    const t = totals(cases);
+    const parts = [heading('test-in-container')];
+    parts.push(`${t.failed === 0 ? '✅' : '❌'} **${t.passed} passed, ${t.failed} failed** of ${t.total} on ${code(image)}${report ? ` · JUnit: ${code(report)}` : ''}\n`);
+    parts.push(table(['mode', 'test', 'result', 'duration', 'failure'], cases.map(c => [
+        SUITE[c.suite],
+        `${c.kind}: ${c.name}`,
+        c.status === 'passed' ? '✅ passed' : '❌ failed',
+        formatDuration(c.durationMs) +
+            (c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''),
+        firstLine(c.message)
+    ])));
+    for (const c of cases) {
+        if (c.status === 'failed' && c.details) {
+            parts.push(details(`${c.kind}: ${c.name}`, c.details));
+        }
+    }
+    return parts.join('\n');
+}
+/** One annotation line per failed test. */
+function annotation(c) {
+    return {
+        title: `test-in-container ${c.suite}: ${c.name}`.slice(0, 200),
+        message: `${c.kind} ${c.name}: ${firstLine(c.message) || 'failed'}`
+    };
+}
+
+// EXTERNAL MODULE: ../../node_modules/ajv/dist/ajv.js
+var ajv = __nccwpck_require__(5627);
+// EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(3483);
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/api/CsvError.js
+class CsvError extends Error {
+  constructor(code, message, options, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ").trim();
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString(options.encoding)
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/utils/is_object.js
+const is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/api/normalize_columns_array.js
+
+
+
+const normalize_columns_array = function (columns) {
+  const normalizedColumns = [];
+  for (let i = 0, l = columns.length; i < l; i++) {
+    const column = columns[i];
+    if (column === undefined || column === null || column === false) {
+      normalizedColumns[i] = { disabled: true };
+    } else if (typeof column === "string" || typeof column === "number") {
+      normalizedColumns[i] = { name: `${column}` };
+    } else if (is_object(column)) {
+      if (typeof column.name !== "string") {
+        throw new CsvError("CSV_OPTION_COLUMNS_MISSING_NAME", [
+          "Option columns missing name:",
+          `property "name" is required at position ${i}`,
+          "when column is an object literal",
+        ]);
+      }
+      normalizedColumns[i] = column;
+    } else {
+      throw new CsvError("CSV_INVALID_COLUMN_DEFINITION", [
+        "Invalid column definition:",
+        "expect a string or a literal object,",
+        `got ${JSON.stringify(column)} at position ${i}`,
+      ]);
+    }
+  }
+  return normalizedColumns;
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/utils/ResizeableBuffer.js
+class ResizeableBuffer {
+  constructor(size = 100) {
+    this.size = size;
+    this.length = 0;
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  prepend(val) {
+    if (Buffer.isBuffer(val)) {
+      const length = this.length + val.length;
+      if (length >= this.size) {
+        this.resize();
+        if (length >= this.size) {
+          throw Error("INVALID_BUFFER_STATE");
+        }
+      }
+      const buf = this.buf;
+      this.buf = Buffer.allocUnsafe(this.size);
+      val.copy(this.buf, 0);
+      buf.copy(this.buf, val.length);
+      this.length += val.length;
+    } else {
+      const length = this.length++;
+      if (length === this.size) {
+        this.resize();
+      }
+      const buf = this.clone();
+      this.buf[0] = val;
+      buf.copy(this.buf, 1, 0, length);
+    }
+  }
+  append(val) {
+    const length = this.length++;
+    if (length === this.size) {
+      this.resize();
+    }
+    this.buf[length] = val;
+  }
+  clone() {
+    return Buffer.from(this.buf.slice(0, this.length));
+  }
+  resize() {
+    const length = this.length;
+    this.size = this.size * 2;
+    const buf = Buffer.allocUnsafe(this.size);
+    this.buf.copy(buf, 0, 0, length);
+    this.buf = buf;
+  }
+  toString(encoding) {
+    if (encoding) {
+      return this.buf.toString(encoding, 0, this.length);
+    } else {
+      return Uint8Array.prototype.slice.call(this.buf.slice(0, this.length));
+    }
+  }
+  toJSON() {
+    return this.toString("utf8");
+  }
+  reset() {
+    this.length = 0;
+  }
+}
+
+/* harmony default export */ const utils_ResizeableBuffer = (ResizeableBuffer);
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/api/init_state.js
+
+
+const init_state = function (options) {
+  // ECMAScript WhiteSpace + LineTerminator codepoints, encoded under
+  // `options.encoding`. Aligns trimming with `String.prototype.trim()`.
+  // https://tc39.es/ecma262/#sec-white-space
+  // https://tc39.es/ecma262/#sec-line-terminators
+  //
+  // Codepoints unrepresentable in the target encoding are dropped: Node's
+  // Buffer substitutes them with `?` (0x3F), and including those would cause
+  // literal `?` bytes in the input to be trimmed under `latin1`/`ascii`.
+  const timchars = [
+    // Basic Latin
+    0x0020, // [Space](https://www.fileformat.info/info/unicode/char/0020/index.htm)
+    0x0009, // [CHARACTER TABULATION (HT)](https://www.fileformat.info/info/unicode/char/0009/index.htm)
+    0x000a, // [LINE FEED (LF)](https://www.fileformat.info/info/unicode/char/000a/index.htm)
+    0x000d, // [CARRIAGE RETURN (CR)](https://www.fileformat.info/info/unicode/char/000d/index.htm)
+    0x000c, // [FORM FEED (FF)](https://www.fileformat.info/info/unicode/char/000c/index.htm)
+    0x000b, // [LINE TABULATION (VT)](https://www.fileformat.info/info/unicode/char/000b/index.htm)
+    // Latin-1 Supplement
+    0x00a0, // [NO-BREAK SPACE (NBSP)](https://www.fileformat.info/info/unicode/char/00a0/index.htm)
+    // Ogham
+    0x1680, // [OGHAM SPACE MARK](https://www.fileformat.info/info/unicode/char/1680/index.htm)
+    // General Punctuation
+    0x2000, // [EN QUAD](https://www.fileformat.info/info/unicode/char/2000/index.htm)
+    0x2001, // [EM QUAD](https://www.fileformat.info/info/unicode/char/2001/index.htm)
+    0x2002, // [EN SPACE](https://www.fileformat.info/info/unicode/char/2002/index.htm)
+    0x2003, // [EM SPACE](https://www.fileformat.info/info/unicode/char/2003/index.htm)
+    0x2004, // [THREE-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2004/index.htm)
+    0x2005, // [FOUR-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2005/index.htm)
+    0x2006, // [SIX-PER-EM SPACE](https://www.fileformat.info/info/unicode/char/2006/index.htm)
+    0x2007, // [FIGURE SPACE](https://www.fileformat.info/info/unicode/char/2007/index.htm)
+    0x2008, // [PUNCTUATION SPACE](https://www.fileformat.info/info/unicode/char/2008/index.htm)
+    0x2009, // [THIN SPACE](https://www.fileformat.info/info/unicode/char/2009/index.htm)
+    0x200a, // [HAIR SPACE](https://www.fileformat.info/info/unicode/char/200a/index.htm)
+    0x2028, // [LINE SEPARATOR](https://www.fileformat.info/info/unicode/char/2028/index.htm)
+    0x2029, // [PARAGRAPH SEPARATOR](https://www.fileformat.info/info/unicode/char/2029/index.htm)
+    0x202f, // [NARROW NO-BREAK SPACE (NNBSP)](https://www.fileformat.info/info/unicode/char/202f/index.htm)
+    0x205f, // [MEDIUM MATHEMATICAL SPACE (MMSP)](https://www.fileformat.info/info/unicode/char/205f/index.htm)
+    0x3000, // [IDEOGRAPHIC SPACE](https://www.fileformat.info/info/unicode/char/3000/index.htm)
+    0xfeff, // [ZERO WIDTH NO-BREAK SPACE (BOM)](https://www.fileformat.info/info/unicode/char/feff/index.htm)
+  ].reduce((acc, codepoint) => {
+    const encoded = Buffer.from(
+      String.fromCharCode(codepoint),
+      options.encoding,
+    );
+    if (codepoint !== 0x3f && encoded.length === 1 && encoded[0] === 0x3f) {
+      return acc;
+    }
+    acc.push(encoded);
+    return acc;
+  }, []);
+  // First-byte lookup table for `__isCharTrimable`. Non-whitespace bytes
+  // (the common case) bail out in O(1) without scanning every timchar.
+  const timcharFirstBytes = new Uint8Array(256);
+  for (const t of timchars) timcharFirstBytes[t[0]] = 1;
+  return {
+    bomSkipped: false,
+    bufBytesStart: 0,
+    castField: options.cast_function,
+    commenting: false,
+    delimiterBufPrevious: undefined,
+    delimiterDiscovered: false,
+    // Current error encountered by a record
+    error: undefined,
+    enabled: options.from_line === 1,
+    escaping: false,
+    escapeIsQuote:
+      Buffer.isBuffer(options.escape) &&
+      Buffer.isBuffer(options.quote) &&
+      Buffer.compare(options.escape, options.quote) === 0,
+    // columns can be `false`, `true`, `Array`
+    expectedRecordLength: Array.isArray(options.columns)
+      ? options.columns.length
+      : undefined,
+    field: new utils_ResizeableBuffer(20),
+    firstLineToHeaders: options.cast_first_line_to_header,
+    needMoreDataSize: Math.max(
+      // Skip if the remaining buffer smaller than comment
+      options.comment !== null ? options.comment.length : 0,
+      // Skip if the remaining buffer can be delimiter
+      ...(options.delimiter
+        ? options.delimiter.map((delimiter) => delimiter.length)
+        : []),
+      // Auto discovery of delimiter is limited to 1 character
+      options.delimiter_auto ? 1 : 0,
+      // Skip if the remaining buffer can be escape sequence
+      options.quote !== null ? options.quote.length : 0,
+      // Skip if the remaining buffer can be a multi-byte trim character
+      ...timchars.map((t) => t.length),
+    ),
+    previousBuf: undefined,
+    quoting: false,
+    stop: false,
+    rawBuffer: new utils_ResizeableBuffer(100),
+    record: [],
+    recordHasError: false,
+    record_length: 0,
+    recordDelimiterMaxLength:
+      options.record_delimiter.length === 0
+        ? 0
+        : Math.max(...options.record_delimiter.map((v) => v.length)),
+    trimChars: [
+      Buffer.from(" ", options.encoding)[0],
+      Buffer.from("\t", options.encoding)[0],
+    ],
+    wasQuoting: false,
+    wasRowDelimiter: false,
+    timchars: timchars,
+    timcharFirstBytes: timcharFirstBytes,
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/api/normalize_options.js
+
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `encoding`
+  // Note: defined first because other options depends on it
+  // to convert chars/strings into buffers.
+  if (options.encoding === undefined || options.encoding === true) {
+    options.encoding = "utf8";
+  } else if (options.encoding === null || options.encoding === false) {
+    options.encoding = null;
+  } else if (
+    typeof options.encoding !== "string" &&
+    options.encoding !== null
+  ) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ENCODING",
+      [
+        "Invalid option encoding:",
+        "encoding must be a string or null to return a buffer,",
+        `got ${JSON.stringify(options.encoding)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_BOM",
+      [
+        "Invalid option bom:",
+        "bom must be true,",
+        `got ${JSON.stringify(options.bom)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast`
+  options.cast_function = null;
+  if (
+    options.cast === undefined ||
+    options.cast === null ||
+    options.cast === false ||
+    options.cast === ""
+  ) {
+    options.cast = undefined;
+  } else if (typeof options.cast === "function") {
+    options.cast_function = options.cast;
+    options.cast = true;
+  } else if (options.cast !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST",
+      [
+        "Invalid option cast:",
+        "cast must be true or a function,",
+        `got ${JSON.stringify(options.cast)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `cast_date`
+  if (
+    options.cast_date === undefined ||
+    options.cast_date === null ||
+    options.cast_date === false ||
+    options.cast_date === ""
+  ) {
+    options.cast_date = false;
+  } else if (options.cast_date === true) {
+    options.cast_date = function (value) {
+      const date = Date.parse(value);
+      return !isNaN(date) ? new Date(date) : value;
+    };
+  } else if (typeof options.cast_date !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_CAST_DATE",
+      [
+        "Invalid option cast_date:",
+        "cast_date must be true or a function,",
+        `got ${JSON.stringify(options.cast_date)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `columns`
+  options.cast_first_line_to_header = undefined;
+  if (options.columns === true) {
+    // Fields in the first line are converted as-is to columns
+    options.cast_first_line_to_header = undefined;
+  } else if (typeof options.columns === "function") {
+    options.cast_first_line_to_header = options.columns;
+    options.columns = true;
+  } else if (Array.isArray(options.columns)) {
+    options.columns = normalize_columns_array(options.columns);
+  } else if (
+    options.columns === undefined ||
+    options.columns === null ||
+    options.columns === false
+  ) {
+    options.columns = false;
+  } else {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COLUMNS",
+      [
+        "Invalid option columns:",
+        "expect an array, a function or true,",
+        `got ${JSON.stringify(options.columns)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `group_columns_by_name`
+  if (
+    options.group_columns_by_name === undefined ||
+    options.group_columns_by_name === null ||
+    options.group_columns_by_name === false
+  ) {
+    options.group_columns_by_name = false;
+  } else if (options.group_columns_by_name !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "expect an boolean,",
+        `got ${JSON.stringify(options.group_columns_by_name)}`,
+      ],
+      options,
+    );
+  } else if (options.columns === false) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_GROUP_COLUMNS_BY_NAME",
+      [
+        "Invalid option group_columns_by_name:",
+        "the `columns` mode must be activated.",
+      ],
+      options,
+    );
+  }
+  // Normalize option `comment`
+  if (
+    options.comment === undefined ||
+    options.comment === null ||
+    options.comment === false ||
+    options.comment === ""
+  ) {
+    options.comment = null;
+  } else {
+    if (typeof options.comment === "string") {
+      options.comment = Buffer.from(options.comment, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.comment)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_COMMENT",
+        [
+          "Invalid option comment:",
+          "comment must be a buffer or a string,",
+          `got ${JSON.stringify(options.comment)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `comment_no_infix`
+  if (
+    options.comment_no_infix === undefined ||
+    options.comment_no_infix === null ||
+    options.comment_no_infix === false
+  ) {
+    options.comment_no_infix = false;
+  } else if (options.comment_no_infix !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_COMMENT",
+      [
+        "Invalid option comment_no_infix:",
+        "value must be a boolean,",
+        `got ${JSON.stringify(options.comment_no_infix)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `delimiter_auto`
+  if (
+    options.delimiter_auto === undefined ||
+    options.delimiter_auto === null ||
+    options.delimiter_auto === false
+  ) {
+    options.delimiter_auto = false;
+  } else if (options.delimiter_auto === true) {
+    options.delimiter_auto = {};
+  } else if (!is_object(options.delimiter_auto)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_DELIMITER_AUTO",
+      [
+        "Invalid option delimiter_auto:",
+        "delimiter_auto must be a boolean or a configuration object,",
+        `got ${JSON.stringify(options.delimiter_auto)}`,
+      ],
+      options,
+    );
+  }
+  if (options.delimiter_auto) {
+    if (options.delimiter_auto.preferred === undefined)
+      options.delimiter_auto.preferred = {
+        [",".charCodeAt(0)]: 1.8,
+        ["\t".charCodeAt(0)]: 1.8,
+        [";".charCodeAt(0)]: 1.6,
+        [" ".charCodeAt(0)]: 1.6,
+        [":".charCodeAt(0)]: 1.5,
+        [".".charCodeAt(0)]: 1.4,
+        ["/".charCodeAt(0)]: 1.4,
+      };
+    else if (!is_object(options.delimiter_auto.preferred)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "preferred must be an object,",
+          `got ${JSON.stringify(options.delimiter_auto.preferred)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.score === undefined)
+      options.delimiter_auto.score = (info, options) => {
+        return (
+          (info.total - info.std) * (options.preferred[info.char_code] || 1)
+        );
+      };
+    else if (typeof options.delimiter_auto.score !== "function") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "score must be a function,",
+          `got ${JSON.stringify(options.delimiter_auto.score)}`,
+        ],
+        options,
+      );
+    }
+    if (options.delimiter_auto.size === undefined)
+      options.delimiter_auto.size = 2048;
+    else if (typeof options.delimiter_auto.size !== "number") {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER_AUTO",
+        [
+          "Invalid option delimiter_auto:",
+          "size must be a number,",
+          `got ${JSON.stringify(options.delimiter_auto.size)}`,
+        ],
+        options,
+      );
+    }
+  }
+  // Normalize option `delimiter`
+  const delimiter_json = JSON.stringify(options.delimiter);
+  if (options.delimiter_auto !== false) {
+    options.delimiter = [];
+  }
+  if (!Array.isArray(options.delimiter)) {
+    if (
+      options.delimiter === undefined ||
+      options.delimiter === null ||
+      options.delimiter === false
+    ) {
+      options.delimiter = Buffer.from(",", options.encoding);
+    }
+    options.delimiter = [options.delimiter];
+  }
+  options.delimiter = options.delimiter.map(function (delimiter) {
+    if (typeof delimiter === "string") {
+      delimiter = Buffer.from(delimiter, options.encoding);
+    }
+    if (!Buffer.isBuffer(delimiter) || delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_DELIMITER",
+        [
+          "Invalid option delimiter:",
+          "delimiter must be a non empty string or buffer or array of string|buffer,",
+          `got ${delimiter_json}`,
+        ],
+        options,
+      );
+    }
+    return delimiter;
+  });
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === true) {
+    options.escape = Buffer.from('"', options.encoding);
+  } else if (typeof options.escape === "string") {
+    options.escape = Buffer.from(options.escape, options.encoding);
+  } else if (options.escape === null || options.escape === false) {
+    options.escape = null;
+  }
+  if (options.escape !== null) {
+    if (!Buffer.isBuffer(options.escape)) {
+      throw new Error(
+        `Invalid Option: escape must be a buffer, a string or a boolean, got ${JSON.stringify(options.escape)}`,
+      );
+    }
+  }
+  // Normalize option `from`
+  if (options.from === undefined || options.from === null) {
+    options.from = 1;
+  } else {
+    if (typeof options.from === "string" && /\d+/.test(options.from)) {
+      options.from = parseInt(options.from);
+    }
+    if (Number.isInteger(options.from)) {
+      if (options.from < 0) {
+        throw new Error(
+          `Invalid Option: from must be a positive integer, got ${JSON.stringify(opts.from)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from must be an integer, got ${JSON.stringify(options.from)}`,
+      );
+    }
+  }
+  // Normalize option `from_line`
+  if (options.from_line === undefined || options.from_line === null) {
+    options.from_line = 1;
+  } else {
+    if (
+      typeof options.from_line === "string" &&
+      /\d+/.test(options.from_line)
+    ) {
+      options.from_line = parseInt(options.from_line);
+    }
+    if (Number.isInteger(options.from_line)) {
+      if (options.from_line <= 0) {
+        throw new Error(
+          `Invalid Option: from_line must be a positive integer greater than 0, got ${JSON.stringify(opts.from_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: from_line must be an integer, got ${JSON.stringify(opts.from_line)}`,
+      );
+    }
+  }
+  // Normalize options `ignore_last_delimiters`
+  if (
+    options.ignore_last_delimiters === undefined ||
+    options.ignore_last_delimiters === null
+  ) {
+    options.ignore_last_delimiters = false;
+  } else if (typeof options.ignore_last_delimiters === "number") {
+    options.ignore_last_delimiters = Math.floor(options.ignore_last_delimiters);
+    if (options.ignore_last_delimiters === 0) {
+      options.ignore_last_delimiters = false;
+    }
+  } else if (typeof options.ignore_last_delimiters !== "boolean") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_IGNORE_LAST_DELIMITERS",
+      [
+        "Invalid option `ignore_last_delimiters`:",
+        "the value must be a boolean value or an integer,",
+        `got ${JSON.stringify(options.ignore_last_delimiters)}`,
+      ],
+      options,
+    );
+  }
+  if (options.ignore_last_delimiters === true && options.columns === false) {
+    throw new CsvError(
+      "CSV_IGNORE_LAST_DELIMITERS_REQUIRES_COLUMNS",
+      [
+        "The option `ignore_last_delimiters`",
+        "requires the activation of the `columns` option",
+      ],
+      options,
+    );
+  }
+  // Normalize option `info`
+  if (
+    options.info === undefined ||
+    options.info === null ||
+    options.info === false
+  ) {
+    options.info = false;
+  } else if (options.info !== true) {
+    throw new Error(
+      `Invalid Option: info must be true, got ${JSON.stringify(options.info)}`,
+    );
+  }
+  // Normalize option `max_record_size`
+  if (
+    options.max_record_size === undefined ||
+    options.max_record_size === null ||
+    options.max_record_size === false
+  ) {
+    options.max_record_size = 0;
+  } else if (
+    Number.isInteger(options.max_record_size) &&
+    options.max_record_size >= 0
+  ) {
+    // Great, nothing to do
+  } else if (
+    typeof options.max_record_size === "string" &&
+    /\d+/.test(options.max_record_size)
+  ) {
+    options.max_record_size = parseInt(options.max_record_size);
+  } else {
+    throw new Error(
+      `Invalid Option: max_record_size must be a positive integer, got ${JSON.stringify(options.max_record_size)}`,
+    );
+  }
+  // Normalize option `objname`
+  if (
+    options.objname === undefined ||
+    options.objname === null ||
+    options.objname === false
+  ) {
+    options.objname = undefined;
+  } else if (Buffer.isBuffer(options.objname)) {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty buffer`);
+    }
+    if (options.encoding === null) {
+      // Don't call `toString`, leave objname as a buffer
+    } else {
+      options.objname = options.objname.toString(options.encoding);
+    }
+  } else if (typeof options.objname === "string") {
+    if (options.objname.length === 0) {
+      throw new Error(`Invalid Option: objname must be a non empty string`);
+    }
+    // Great, nothing to do
+  } else if (typeof options.objname === "number") {
+    // if(options.objname.length === 0){
+    //   throw new Error(`Invalid Option: objname must be a non empty string`);
+    // }
+    // Great, nothing to do
+  } else {
+    throw new Error(
+      `Invalid Option: objname must be a string or a buffer, got ${options.objname}`,
+    );
+  }
+  if (options.objname !== undefined) {
+    if (typeof options.objname === "number") {
+      if (options.columns !== false) {
+        throw Error(
+          "Invalid Option: objname index cannot be combined with columns or be defined as a field",
+        );
+      }
+    } else {
+      // A string or a buffer
+      if (options.columns === false) {
+        throw Error(
+          "Invalid Option: objname field must be combined with columns or be defined as an index",
+        );
+      }
+    }
+  }
+  // Normalize option `on_record`
+  if (options.on_record === undefined || options.on_record === null) {
+    options.on_record = undefined;
+  } else if (typeof options.on_record !== "function") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_ON_RECORD",
+      [
+        "Invalid option `on_record`:",
+        "expect a function,",
+        `got ${JSON.stringify(options.on_record)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `on_skip`
+  // options.on_skip ??= (err, chunk) => {
+  //   this.emit('skip', err, chunk);
+  // };
+  if (
+    options.on_skip !== undefined &&
+    options.on_skip !== null &&
+    typeof options.on_skip !== "function"
+  ) {
+    throw new Error(
+      `Invalid Option: on_skip must be a function, got ${JSON.stringify(options.on_skip)}`,
+    );
+  }
+  // Normalize option `quote`
+  if (
+    options.quote === null ||
+    options.quote === false ||
+    options.quote === ""
+  ) {
+    options.quote = null;
+  } else {
+    if (options.quote === undefined || options.quote === true) {
+      options.quote = Buffer.from('"', options.encoding);
+    } else if (typeof options.quote === "string") {
+      options.quote = Buffer.from(options.quote, options.encoding);
+    }
+    if (!Buffer.isBuffer(options.quote)) {
+      throw new Error(
+        `Invalid Option: quote must be a buffer or a string, got ${JSON.stringify(options.quote)}`,
+      );
+    }
+  }
+  // Normalize option `raw`
+  if (
+    options.raw === undefined ||
+    options.raw === null ||
+    options.raw === false
+  ) {
+    options.raw = false;
+  } else if (options.raw !== true) {
+    throw new Error(
+      `Invalid Option: raw must be true, got ${JSON.stringify(options.raw)}`,
+    );
+  }
+  // Normalize option `record_delimiter`
+  if (options.record_delimiter === undefined) {
+    options.record_delimiter = [];
+  } else if (
+    typeof options.record_delimiter === "string" ||
+    Buffer.isBuffer(options.record_delimiter)
+  ) {
+    if (options.record_delimiter.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer,",
+          `got ${JSON.stringify(options.record_delimiter)}`,
+        ],
+        options,
+      );
+    }
+    options.record_delimiter = [options.record_delimiter];
+  } else if (!Array.isArray(options.record_delimiter)) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_RECORD_DELIMITER",
+      [
+        "Invalid option `record_delimiter`:",
+        "value must be a string, a buffer or array of string|buffer,",
+        `got ${JSON.stringify(options.record_delimiter)}`,
+      ],
+      options,
+    );
+  }
+  options.record_delimiter = options.record_delimiter.map(function (rd, i) {
+    if (typeof rd !== "string" && !Buffer.isBuffer(rd)) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a string, a buffer or array of string|buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    } else if (rd.length === 0) {
+      throw new CsvError(
+        "CSV_INVALID_OPTION_RECORD_DELIMITER",
+        [
+          "Invalid option `record_delimiter`:",
+          "value must be a non empty string or buffer",
+          `at index ${i},`,
+          `got ${JSON.stringify(rd)}`,
+        ],
+        options,
+      );
+    }
+    if (typeof rd === "string") {
+      rd = Buffer.from(rd, options.encoding);
+    }
+    return rd;
+  });
+  // Normalize option `relax_column_count`
+  if (typeof options.relax_column_count === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count === undefined ||
+    options.relax_column_count === null
+  ) {
+    options.relax_column_count = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count must be a boolean, got ${JSON.stringify(options.relax_column_count)}`,
+    );
+  }
+  if (typeof options.relax_column_count_less === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_less === undefined ||
+    options.relax_column_count_less === null
+  ) {
+    options.relax_column_count_less = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_less must be a boolean, got ${JSON.stringify(options.relax_column_count_less)}`,
+    );
+  }
+  if (typeof options.relax_column_count_more === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_column_count_more === undefined ||
+    options.relax_column_count_more === null
+  ) {
+    options.relax_column_count_more = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_column_count_more must be a boolean, got ${JSON.stringify(options.relax_column_count_more)}`,
+    );
+  }
+  // Normalize option `relax_quotes`
+  if (typeof options.relax_quotes === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.relax_quotes === undefined ||
+    options.relax_quotes === null
+  ) {
+    options.relax_quotes = false;
+  } else {
+    throw new Error(
+      `Invalid Option: relax_quotes must be a boolean, got ${JSON.stringify(options.relax_quotes)}`,
+    );
+  }
+  // Normalize option `skip_empty_lines`
+  if (typeof options.skip_empty_lines === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_empty_lines === undefined ||
+    options.skip_empty_lines === null
+  ) {
+    options.skip_empty_lines = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_empty_lines must be a boolean, got ${JSON.stringify(options.skip_empty_lines)}`,
+    );
+  }
+  // Normalize option `skip_records_with_empty_values`
+  if (typeof options.skip_records_with_empty_values === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_empty_values === undefined ||
+    options.skip_records_with_empty_values === null
+  ) {
+    options.skip_records_with_empty_values = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_empty_values must be a boolean, got ${JSON.stringify(options.skip_records_with_empty_values)}`,
+    );
+  }
+  // Normalize option `skip_records_with_error`
+  if (typeof options.skip_records_with_error === "boolean") {
+    // Great, nothing to do
+  } else if (
+    options.skip_records_with_error === undefined ||
+    options.skip_records_with_error === null
+  ) {
+    options.skip_records_with_error = false;
+  } else {
+    throw new Error(
+      `Invalid Option: skip_records_with_error must be a boolean, got ${JSON.stringify(options.skip_records_with_error)}`,
+    );
+  }
+  // Normalize option `rtrim`
+  if (
+    options.rtrim === undefined ||
+    options.rtrim === null ||
+    options.rtrim === false
+  ) {
+    options.rtrim = false;
+  } else if (options.rtrim !== true) {
+    throw new Error(
+      `Invalid Option: rtrim must be a boolean, got ${JSON.stringify(options.rtrim)}`,
+    );
+  }
+  // Normalize option `ltrim`
+  if (
+    options.ltrim === undefined ||
+    options.ltrim === null ||
+    options.ltrim === false
+  ) {
+    options.ltrim = false;
+  } else if (options.ltrim !== true) {
+    throw new Error(
+      `Invalid Option: ltrim must be a boolean, got ${JSON.stringify(options.ltrim)}`,
+    );
+  }
+  // Normalize option `trim`
+  if (
+    options.trim === undefined ||
+    options.trim === null ||
+    options.trim === false
+  ) {
+    options.trim = false;
+  } else if (options.trim !== true) {
+    throw new Error(
+      `Invalid Option: trim must be a boolean, got ${JSON.stringify(options.trim)}`,
+    );
+  }
+  // Normalize options `trim`, `ltrim` and `rtrim`
+  if (options.trim === true && opts.ltrim !== false) {
+    options.ltrim = true;
+  } else if (options.ltrim !== true) {
+    options.ltrim = false;
+  }
+  if (options.trim === true && opts.rtrim !== false) {
+    options.rtrim = true;
+  } else if (options.rtrim !== true) {
+    options.rtrim = false;
+  }
+  // Normalize option `to`
+  if (options.to === undefined || options.to === null) {
+    options.to = -1;
+  } else if (options.to !== -1) {
+    if (typeof options.to === "string" && /\d+/.test(options.to)) {
+      options.to = parseInt(options.to);
+    }
+    if (Number.isInteger(options.to)) {
+      if (options.to <= 0) {
+        throw new Error(
+          `Invalid Option: to must be a positive integer greater than 0, got ${JSON.stringify(opts.to)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to must be an integer, got ${JSON.stringify(opts.to)}`,
+      );
+    }
+  }
+  // Normalize option `to_line`
+  if (options.to_line === undefined || options.to_line === null) {
+    options.to_line = -1;
+  } else if (options.to_line !== -1) {
+    if (typeof options.to_line === "string" && /\d+/.test(options.to_line)) {
+      options.to_line = parseInt(options.to_line);
+    }
+    if (Number.isInteger(options.to_line)) {
+      if (options.to_line <= 0) {
+        throw new Error(
+          `Invalid Option: to_line must be a positive integer greater than 0, got ${JSON.stringify(opts.to_line)}`,
+        );
+      }
+    } else {
+      throw new Error(
+        `Invalid Option: to_line must be an integer, got ${JSON.stringify(opts.to_line)}`,
+      );
+    }
+  }
+  return options;
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/utils/delimiter_discover.js
+
+
+
+// Discussed in [issue #400](https://github.com/adaltas/node-csv/issues/400)
+// See https://github.com/python/cpython/blob/ea1b1c579f600cc85d145c60862b2e6b98701b24/Lib/csv.py#L349
+const delimiter_discover = function (records, options) {
+  // Normalize the configuration
+  if (!options) {
+    ({ delimiter_auto: options } = normalize_options({ delimiter_auto: true }));
+  }
+  // Convert String to Buffer
+  if (typeof records === "string") {
+    records = Buffer.from(records);
+  }
+  // Convert Buffer to an array of records
+  if (Buffer.isBuffer(records)) {
+    records = ((data) => {
+      const records = [];
+      const parser = transform({ delimiter: [] });
+      const push = (record) => records.push(record);
+      const close = () => {};
+      const error = parser.parse(data, true, push, close);
+      if (error !== undefined) throw error;
+      return records;
+    })(records);
+  }
+  // Info array initialization, 127 entries, one per char code
+  const info = Array(127)
+    .fill()
+    .map(() => ({ lines: [] }));
+  // Traverse each records, count occurences per char code
+  records.map(([record], line) => {
+    for (let i = 0, l = record.length; i < l; i++) {
+      // Count the character frequency
+      const code = record.charCodeAt(i);
+      if (info[code].lines[line] === undefined) info[code].lines[line] = 0;
+      info[code].lines[line]++;
+    }
+  });
+  // Traverse each char code, compute the score
+  info.map((info, i) => {
+    info.char_code = i;
+    info.std = std(info.lines);
+    info.total = info.lines.reduce((acc, val) => acc + val, 0);
+    info.preferred = !!options.preferred[i];
+    info.score = options.score(info, options);
+  });
+  // Extract the dominant character
+  const result = info.reduce(
+    (acc, info) => (acc.score > info.score ? acc : info),
+    {},
+  );
+  return String.fromCharCode(result.char_code);
+};
+
+const std = function (array) {
+  const n = array.length;
+  if (n === 0) return 0;
+  const mean = array.reduce((a, b) => a + b) / n;
+  return Math.sqrt(
+    array.map((x) => Math.pow(x - mean, 2)).reduce((a, b) => a + b) / n,
+  );
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/api/index.js
+
+
+
+
+
+
+const isRecordEmpty = function (record) {
+  return record.every(
+    (field) =>
+      field == null || (field.toString && field.toString().trim() === ""),
+  );
+};
+
+const cr = 13; // `\r`, carriage return, 0x0D in hexadécimal, 13 in decimal
+const nl = 10; // `\n`, newline, 0x0A in hexadecimal, 10 in decimal
+
+const boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254]),
+};
+
+const transform = function (original_options = {}) {
+  const info = {
+    bytes: 0,
+    bytes_records: 0,
+    comment_lines: 0,
+    empty_lines: 0,
+    invalid_field_length: 0,
+    lines: 1,
+    records: 0,
+  };
+  const options = normalize_options(original_options);
+  return {
+    info: info,
+    original_options: original_options,
+    options: options,
+    state: init_state(options),
+    __needMoreData: function (i, bufLen, end) {
+      if (end) return false;
+      const { encoding, escape, quote } = this.options;
+      const { quoting, needMoreDataSize, recordDelimiterMaxLength } =
+        this.state;
+      const numOfCharLeft = bufLen - i - 1;
+      const requiredLength = Math.max(
+        needMoreDataSize,
+        // Skip if the remaining buffer smaller than record delimiter
+        // If "record_delimiter" is yet to be discovered:
+        // 1. It is equals to `[]` and "recordDelimiterMaxLength" equals `0`
+        // 2. We set the length to windows line ending in the current encoding
+        // Note, that encoding is known from user or bom discovery at that point
+        // recordDelimiterMaxLength,
+        recordDelimiterMaxLength === 0
+          ? Buffer.from("\r\n", encoding).length
+          : recordDelimiterMaxLength,
+        // Skip if remaining buffer can be an escaped quote
+        quoting ? (escape === null ? 0 : escape.length) + quote.length : 0,
+        // Skip if remaining buffer can be record delimiter following the closing quote
+        quoting ? quote.length + recordDelimiterMaxLength : 0,
+      );
+      return numOfCharLeft < requiredLength;
+    },
+    // Central parser implementation
+    parse: function (nextBuf, end, push, close) {
+      const {
+        bom,
+        comment_no_infix,
+        delimiter_auto,
+        encoding,
+        from_line,
+        ltrim,
+        max_record_size,
+        raw,
+        relax_quotes,
+        rtrim,
+        skip_empty_lines,
+        to,
+        to_line,
+      } = this.options;
+      let { comment, escape, quote, record_delimiter } = this.options;
+      const {
+        bomSkipped,
+        delimiterDiscovered,
+        delimiterBufPrevious,
+        rawBuffer,
+        escapeIsQuote,
+      } = this.state;
+      // Automatic delimiter discovery
+      if (!delimiterDiscovered && delimiter_auto) {
+        let delimiterBuf;
+        if (delimiterBufPrevious === undefined) {
+          delimiterBuf = nextBuf;
+        } else if (
+          delimiterBufPrevious !== undefined &&
+          nextBuf === undefined
+        ) {
+          delimiterBuf = delimiterBufPrevious;
+        } else {
+          delimiterBuf = Buffer.concat([delimiterBufPrevious, nextBuf]);
+        }
+        // Ensure that nextBuf is not concatenated a second time during buffer reconciliation
+        nextBuf = undefined;
+        // this.delimiterBufPrevious = delimiterBuf;
+        if (end || delimiterBuf.length > delimiter_auto.size) {
+          this.options.delimiter = [
+            Buffer.from(
+              delimiter_discover(delimiterBuf, this.options.delimiter_auto),
+            ),
+          ];
+          this.state.previousBuf = delimiterBuf;
+          this.state.delimiterBufPrevious = undefined;
+          this.state.delimiterDiscovered = true;
+        } else {
+          this.state.delimiterBufPrevious = delimiterBuf;
+          return;
+        }
+      }
+      // Previous buffers reconciliation
+      const { previousBuf } = this.state;
+      let buf;
+      if (previousBuf === undefined) {
+        if (nextBuf === undefined) {
+          // Handle empty string
+          close();
+          return;
+        } else {
+          buf = nextBuf;
+        }
+      } else if (previousBuf !== undefined && nextBuf === undefined) {
+        buf = previousBuf;
+      } else {
+        buf = Buffer.concat([previousBuf, nextBuf]);
+      }
+      // Handle UTF BOM
+      if (bomSkipped === false) {
+        if (bom === false) {
+          this.state.bomSkipped = true;
+        } else if (buf.length < 3) {
+          // No enough data
+          if (end === false) {
+            // Wait for more data
+            this.state.previousBuf = buf;
+            return;
+          }
+        } else {
+          for (const encoding in boms) {
+            if (boms[encoding].compare(buf, 0, boms[encoding].length) === 0) {
+              // Skip BOM
+              const bomLength = boms[encoding].length;
+              this.state.bufBytesStart += bomLength;
+              buf = buf.slice(bomLength);
+              // Renormalize original options with the new encoding
+              const options = normalize_options({
+                ...this.original_options,
+                encoding: encoding,
+              });
+              // Properties are merged with the existing options instance
+              for (const key in options) {
+                this.options[key] = options[key];
+              }
+              // Options will re-evaluate the Buffer with the new encoding
+              ({ comment, escape, quote } = this.options);
+              break;
+            }
+          }
+          this.state.bomSkipped = true;
+        }
+      }
+      const bufLen = buf.length;
+      let pos;
+      for (pos = 0; pos < bufLen; pos++) {
+        // Ensure we get enough space to look ahead
+        // There should be a way to move this out of the loop
+        if (this.__needMoreData(pos, bufLen, end)) {
+          break;
+        }
+        if (this.state.wasRowDelimiter === true) {
+          this.info.lines++;
+          this.state.wasRowDelimiter = false;
+        }
+        if (to_line !== -1 && this.info.lines > to_line) {
+          this.state.stop = true;
+          close();
+          return;
+        }
+        // Auto discovery of record_delimiter, unix, mac and windows supported
+        if (this.state.quoting === false && record_delimiter.length === 0) {
+          const record_delimiterCount = this.__autoDiscoverRecordDelimiter(
+            buf,
+            pos,
+          );
+          if (record_delimiterCount) {
+            record_delimiter = this.options.record_delimiter;
+          }
+        }
+        const chr = buf[pos];
+        if (raw === true) {
+          rawBuffer.append(chr);
+        }
+        if (
+          (chr === cr || chr === nl) &&
+          this.state.wasRowDelimiter === false
+        ) {
+          this.state.wasRowDelimiter = true;
+        }
+        // Previous char was a valid escape char
+        // treat the current char as a regular char
+        if (this.state.escaping === true) {
+          this.state.escaping = false;
+        } else {
+          // Escape is only active inside quoted fields
+          // We are quoting, the char is an escape chr and there is a chr to escape
+          // if(escape !== null && this.state.quoting === true && chr === escape && pos + 1 < bufLen){
+          if (
+            escape !== null &&
+            this.state.quoting === true &&
+            this.__isEscape(buf, pos, chr) &&
+            pos + escape.length < bufLen
+          ) {
+            if (escapeIsQuote) {
+              if (this.__isQuote(buf, pos + escape.length)) {
+                this.state.escaping = true;
+                pos += escape.length - 1;
+                continue;
+              }
+            } else {
+              this.state.escaping = true;
+              pos += escape.length - 1;
+              continue;
+            }
+          }
+          // Not currently escaping and chr is a quote
+          // TODO: need to compare bytes instead of single char
+          if (this.state.commenting === false && this.__isQuote(buf, pos)) {
+            if (this.state.quoting === true) {
+              const nextChr = buf[pos + quote.length];
+              const isNextChrTrimable =
+                rtrim && this.__isCharTrimable(buf, pos + quote.length);
+              const isNextChrComment =
+                comment !== null &&
+                this.__compareBytes(comment, buf, pos + quote.length, nextChr);
+              const isNextChrDelimiter = this.__isDelimiter(
+                buf,
+                pos + quote.length,
+                nextChr,
+              );
+              const isNextChrRecordDelimiter =
+                record_delimiter.length === 0
+                  ? this.__autoDiscoverRecordDelimiter(buf, pos + quote.length)
+                  : this.__isRecordDelimiter(nextChr, buf, pos + quote.length);
+              // Escape a quote
+              // Treat next char as a regular character
+              if (
+                escape !== null &&
+                this.__isEscape(buf, pos, chr) &&
+                this.__isQuote(buf, pos + escape.length)
+              ) {
+                pos += escape.length - 1;
+              } else if (
+                !nextChr ||
+                isNextChrDelimiter ||
+                isNextChrRecordDelimiter ||
+                isNextChrComment ||
+                isNextChrTrimable
+              ) {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                pos += quote.length - 1;
+                continue;
+              } else if (relax_quotes === false) {
+                const err = this.__error(
+                  new CsvError(
+                    "CSV_INVALID_CLOSING_QUOTE",
+                    [
+                      "Invalid Closing Quote:",
+                      `got "${String.fromCharCode(nextChr)}"`,
+                      `at line ${this.info.lines}`,
+                      "instead of delimiter, record delimiter, trimable character",
+                      "(if activated) or comment",
+                    ],
+                    this.options,
+                    this.__infoField(),
+                  ),
+                );
+                if (err !== undefined) return err;
+              } else {
+                this.state.quoting = false;
+                this.state.wasQuoting = true;
+                this.state.field.prepend(quote);
+                pos += quote.length - 1;
+              }
+            } else {
+              if (this.state.field.length !== 0) {
+                // In relax_quotes mode, treat opening quote preceded by chrs as regular
+                if (relax_quotes === false) {
+                  const info = this.__infoField();
+                  const bom = Object.keys(boms)
+                    .map((b) =>
+                      boms[b].equals(this.state.field.toString()) ? b : false,
+                    )
+                    .filter(Boolean)[0];
+                  const err = this.__error(
+                    new CsvError(
+                      "INVALID_OPENING_QUOTE",
+                      [
+                        "Invalid Opening Quote:",
+                        `a quote is found on field ${JSON.stringify(info.column)} at line ${info.lines}, value is ${JSON.stringify(this.state.field.toString(encoding))}`,
+                        bom ? `(${bom} bom)` : undefined,
+                      ],
+                      this.options,
+                      info,
+                      {
+                        field: this.state.field,
+                      },
+                    ),
+                  );
+                  if (err !== undefined) return err;
+                }
+              } else {
+                this.state.quoting = true;
+                pos += quote.length - 1;
+                continue;
+              }
+            }
+          }
+          if (this.state.quoting === false) {
+            const recordDelimiterLength = this.__isRecordDelimiter(
+              chr,
+              buf,
+              pos,
+            );
+            if (recordDelimiterLength !== 0) {
+              // Do not emit comments which take a full line
+              const skipCommentLine =
+                this.state.commenting &&
+                this.state.wasQuoting === false &&
+                this.state.record.length === 0 &&
+                this.state.field.length === 0;
+              if (skipCommentLine) {
+                this.info.comment_lines++;
+                // Skip full comment line
+              } else {
+                // Activate records emission if above from_line
+                if (
+                  this.state.enabled === false &&
+                  this.info.lines +
+                    (this.state.wasRowDelimiter === true ? 1 : 0) >=
+                    from_line
+                ) {
+                  this.state.enabled = true;
+                  this.__resetField();
+                  this.__resetRecord();
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                // Skip if line is empty and skip_empty_lines activated
+                if (
+                  skip_empty_lines === true &&
+                  this.state.wasQuoting === false &&
+                  this.state.record.length === 0 &&
+                  this.state.field.length === 0
+                ) {
+                  this.info.empty_lines++;
+                  pos += recordDelimiterLength - 1;
+                  continue;
+                }
+                this.info.bytes = this.state.bufBytesStart + pos;
+                const errField = this.__onField();
+                if (errField !== undefined) return errField;
+                this.info.bytes =
+                  this.state.bufBytesStart + pos + recordDelimiterLength;
+                const errRecord = this.__onRecord(push);
+                if (errRecord !== undefined) return errRecord;
+                if (to !== -1 && this.info.records >= to) {
+                  this.state.stop = true;
+                  close();
+                  return;
+                }
+              }
+              this.state.commenting = false;
+              pos += recordDelimiterLength - 1;
+              continue;
+            }
+            if (this.state.commenting) {
+              continue;
+            }
+            if (
+              comment !== null &&
+              (comment_no_infix === false ||
+                (this.state.record.length === 0 &&
+                  this.state.field.length === 0))
+            ) {
+              const commentCount = this.__compareBytes(comment, buf, pos, chr);
+              if (commentCount !== 0) {
+                this.state.commenting = true;
+                continue;
+              }
+            }
+            const delimiterLength = this.__isDelimiter(buf, pos, chr);
+            if (delimiterLength !== 0) {
+              this.info.bytes = this.state.bufBytesStart + pos;
+              const errField = this.__onField();
+              if (errField !== undefined) return errField;
+              pos += delimiterLength - 1;
+              continue;
+            }
+          }
+        }
+        if (this.state.commenting === false) {
+          if (
+            max_record_size !== 0 &&
+            this.state.record_length + this.state.field.length > max_record_size
+          ) {
+            return this.__error(
+              new CsvError(
+                "CSV_MAX_RECORD_SIZE",
+                [
+                  "Max Record Size:",
+                  "record exceed the maximum number of tolerated bytes",
+                  `of ${max_record_size}`,
+                  `at line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+              ),
+            );
+          }
+        }
+        const lappend =
+          ltrim === false ||
+          this.state.quoting === true ||
+          this.state.field.length !== 0 ||
+          !this.__isCharTrimable(buf, pos);
+        // rtrim in non quoting is handle in __onField
+        const rappend = rtrim === false || this.state.wasQuoting === false;
+        if (lappend === true && rappend === true) {
+          this.state.field.append(chr);
+        } else if (rtrim === true && !this.__isCharTrimable(buf, pos)) {
+          return this.__error(
+            new CsvError(
+              "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE",
+              [
+                "Invalid Closing Quote:",
+                "found non trimable byte after quote",
+                `at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+        } else {
+          if (lappend === false) {
+            pos += this.__isCharTrimable(buf, pos) - 1;
+          }
+          continue;
+        }
+      }
+      if (end === true) {
+        // Ensure we are not ending in a quoting state
+        if (this.state.quoting === true) {
+          const err = this.__error(
+            new CsvError(
+              "CSV_QUOTE_NOT_CLOSED",
+              [
+                "Quote Not Closed:",
+                `the parsing is finished with an opening quote at line ${this.info.lines}`,
+              ],
+              this.options,
+              this.__infoField(),
+            ),
+          );
+          if (err !== undefined) return err;
+        } else {
+          // Skip last line if it has no characters
+          if (
+            this.state.wasQuoting === true ||
+            this.state.record.length !== 0 ||
+            this.state.field.length !== 0
+          ) {
+            this.info.bytes = this.state.bufBytesStart + pos;
+            const errField = this.__onField();
+            if (errField !== undefined) return errField;
+            const errRecord = this.__onRecord(push);
+            if (errRecord !== undefined) return errRecord;
+          } else if (this.state.wasRowDelimiter === true) {
+            this.info.empty_lines++;
+          } else if (this.state.commenting === true) {
+            this.info.comment_lines++;
+          }
+        }
+      } else {
+        this.state.bufBytesStart += pos;
+        this.state.previousBuf = buf.slice(pos);
+      }
+      if (this.state.wasRowDelimiter === true) {
+        this.info.lines++;
+        this.state.wasRowDelimiter = false;
+      }
+    },
+    __onRecord: function (push) {
+      const {
+        columns,
+        group_columns_by_name,
+        encoding,
+        info,
+        from,
+        relax_column_count,
+        relax_column_count_less,
+        relax_column_count_more,
+        raw,
+        skip_records_with_empty_values,
+      } = this.options;
+      const { enabled, record } = this.state;
+      if (enabled === false) {
+        return this.__resetRecord();
+      }
+      // Convert the first line into column names
+      const recordLength = record.length;
+      if (columns === true) {
+        if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+          this.__resetRecord();
+          return;
+        }
+        return this.__firstLineToColumns(record);
+      }
+      if (columns === false && this.info.records === 0) {
+        this.state.expectedRecordLength = recordLength;
+      }
+      if (recordLength !== this.state.expectedRecordLength) {
+        const err =
+          columns === false
+            ? new CsvError(
+                "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH",
+                [
+                  "Invalid Record Length:",
+                  `expect ${this.state.expectedRecordLength},`,
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              )
+            : new CsvError(
+                "CSV_RECORD_INCONSISTENT_COLUMNS",
+                [
+                  "Invalid Record Length:",
+                  `columns length is ${columns.length},`, // rename columns
+                  `got ${recordLength} on line ${this.info.lines}`,
+                ],
+                this.options,
+                this.__infoField(),
+                {
+                  record: record,
+                },
+              );
+        if (
+          relax_column_count === true ||
+          (relax_column_count_less === true &&
+            recordLength < this.state.expectedRecordLength) ||
+          (relax_column_count_more === true &&
+            recordLength > this.state.expectedRecordLength)
+        ) {
+          this.info.invalid_field_length++;
+          this.state.error = err;
+          // Error is undefined with skip_records_with_error
+        } else {
+          const finalErr = this.__error(err);
+          if (finalErr) return finalErr;
+        }
+      }
+      if (skip_records_with_empty_values === true && isRecordEmpty(record)) {
+        this.__resetRecord();
+        return;
+      }
+      if (this.state.recordHasError === true) {
+        this.__resetRecord();
+        this.state.recordHasError = false;
+        return;
+      }
+      this.info.records++;
+      if (from === 1 || this.info.records >= from) {
+        const { objname } = this.options;
+        // With columns, records are object
+        if (columns !== false) {
+          const obj = {};
+          // Transform record array to an object
+          for (let i = 0, l = record.length; i < l; i++) {
+            if (columns[i] === undefined || columns[i].disabled) continue;
+            // Turn duplicate columns into an array
+            if (
+              group_columns_by_name === true &&
+              Object.hasOwn(obj, columns[i].name)
+            ) {
+              if (Array.isArray(obj[columns[i].name])) {
+                obj[columns[i].name] = obj[columns[i].name].concat(record[i]);
+              } else {
+                obj[columns[i].name] = [obj[columns[i].name], record[i]];
+              }
+            } else {
+              Object.defineProperty(obj, columns[i].name, {
+                value: record[i],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+          }
+          // Without objname (default)
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: obj },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [obj[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? obj : [obj[objname], obj],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+          // Without columns, records are array
+        } else {
+          if (raw === true || info === true) {
+            const extRecord = Object.assign(
+              { record: record },
+              raw === true
+                ? { raw: this.state.rawBuffer.toString(encoding) }
+                : {},
+              info === true ? { info: this.__infoRecord() } : {},
+            );
+            const err = this.__push(
+              objname === undefined ? extRecord : [record[objname], extRecord],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          } else {
+            const err = this.__push(
+              objname === undefined ? record : [record[objname], record],
+              push,
+            );
+            if (err) {
+              return err;
+            }
+          }
+        }
+      }
+      this.__resetRecord();
+    },
+    __firstLineToColumns: function (record) {
+      const { firstLineToHeaders } = this.state;
+      try {
+        const headers =
+          firstLineToHeaders === undefined
+            ? record
+            : firstLineToHeaders.call(null, record);
+        if (!Array.isArray(headers)) {
+          return this.__error(
+            new CsvError(
+              "CSV_INVALID_COLUMN_MAPPING",
+              [
+                "Invalid Column Mapping:",
+                "expect an array from column function,",
+                `got ${JSON.stringify(headers)}`,
+              ],
+              this.options,
+              this.__infoField(),
+              {
+                headers: headers,
+              },
+            ),
+          );
+        }
+        const normalizedHeaders = normalize_columns_array(headers);
+        this.state.expectedRecordLength = normalizedHeaders.length;
+        this.options.columns = normalizedHeaders;
+        this.__resetRecord();
+        return;
+      } catch (err) {
+        return err;
+      }
+    },
+    __resetRecord: function () {
+      if (this.options.raw === true) {
+        this.state.rawBuffer.reset();
+      }
+      this.state.error = undefined;
+      this.state.record = [];
+      this.state.record_length = 0;
+    },
+    __onField: function () {
+      const { cast, encoding, rtrim, max_record_size } = this.options;
+      const { enabled, wasQuoting } = this.state;
+      // Short circuit for the from_line options
+      if (enabled === false) {
+        return this.__resetField();
+      }
+      let field = this.state.field.toString(encoding);
+      if (rtrim === true && wasQuoting === false) {
+        field = field.trimRight();
+      }
+      if (cast === true) {
+        const [err, f] = this.__cast(field);
+        if (err !== undefined) return err;
+        field = f;
+      }
+      this.state.record.push(field);
+      // Increment record length if record size must not exceed a limit
+      if (max_record_size !== 0 && typeof field === "string") {
+        this.state.record_length += field.length;
+      }
+      this.__resetField();
+    },
+    __resetField: function () {
+      this.state.field.reset();
+      this.state.wasQuoting = false;
+    },
+    __push: function (record, push) {
+      const { on_record } = this.options;
+      if (on_record !== undefined) {
+        const info = this.__infoRecord();
+        try {
+          record = on_record.call(null, record, info);
+        } catch (err) {
+          return err;
+        }
+        if (record === undefined || record === null) {
+          return;
+        }
+      }
+      this.info.bytes_records += this.info.bytes;
+      push(record);
+    },
+    // Return a tuple with the error and the casted value
+    __cast: function (field) {
+      const { columns, relax_column_count } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Dont loose time calling cast
+      // because the final record is an object
+      // and this field can't be associated to a key present in columns
+      if (
+        isColumns === true &&
+        relax_column_count &&
+        this.options.columns.length <= this.state.record.length
+      ) {
+        return [undefined, undefined];
+      }
+      if (this.state.castField !== null) {
+        try {
+          const info = this.__infoField();
+          return [undefined, this.state.castField.call(null, field, info)];
+        } catch (err) {
+          return [err];
+        }
+      }
+      if (this.__isFloat(field)) {
+        return [undefined, parseFloat(field)];
+      } else if (this.options.cast_date !== false) {
+        const info = this.__infoField();
+        return [undefined, this.options.cast_date.call(null, field, info)];
+      }
+      return [undefined, field];
+    },
+    __compareBytes: function (sourceBuf, targetBuf, targetPos, firstByte) {
+      if (sourceBuf[0] !== firstByte) return 0;
+      const sourceLength = sourceBuf.length;
+      for (let i = 1; i < sourceLength; i++) {
+        if (sourceBuf[i] !== targetBuf[targetPos + i]) return 0;
+      }
+      return sourceLength;
+    },
+    // Helper to test if a character is trimable
+    __isCharTrimable: function (buf, pos) {
+      const { timchars, timcharFirstBytes } = this.state;
+      // Fast bail-out: non-whitespace bytes (the common case) are rejected
+      // without scanning the full timchar list.
+      const first = buf[pos];
+      if (first === undefined || timcharFirstBytes[first] === 0) return 0;
+      loop1: for (let i = 0; i < timchars.length; i++) {
+        const timchar = timchars[i];
+        for (let j = 0; j < timchar.length; j++) {
+          if (timchar[j] !== buf[pos + j]) continue loop1;
+        }
+        return timchar.length;
+      }
+      return 0;
+    },
+    __isDelimiter: function (buf, pos, chr) {
+      const { delimiter, ignore_last_delimiters } = this.options;
+      if (
+        ignore_last_delimiters === true &&
+        this.state.record.length === this.options.columns.length - 1
+      ) {
+        return 0;
+      } else if (
+        ignore_last_delimiters !== false &&
+        typeof ignore_last_delimiters === "number" &&
+        this.state.record.length === ignore_last_delimiters - 1
+      ) {
+        return 0;
+      }
+      loop1: for (let i = 0; i < delimiter.length; i++) {
+        const del = delimiter[i];
+        if (del[0] === chr) {
+          for (let j = 1; j < del.length; j++) {
+            if (del[j] !== buf[pos + j]) continue loop1;
+          }
+          return del.length;
+        }
+      }
+      return 0;
+    },
+    __isEscape: function (buf, pos, chr) {
+      const { escape } = this.options;
+      if (escape === null) return false;
+      const l = escape.length;
+      if (escape[0] === chr) {
+        for (let i = 0; i < l; i++) {
+          if (escape[i] !== buf[pos + i]) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return false;
+    },
+    __isFloat: function (value) {
+      return value - parseFloat(value) + 1 >= 0; // Borrowed from jquery
+    },
+    // Keep it in case we implement the `cast_int` option
+    // __isInt(value){
+    //   // return Number.isInteger(parseInt(value))
+    //   // return !isNaN( parseInt( obj ) );
+    //   return /^(\-|\+)?[1-9][0-9]*$/.test(value)
+    // }
+    __isQuote: function (buf, pos) {
+      const { quote } = this.options;
+      if (quote === null) return false;
+      const l = quote.length;
+      for (let i = 0; i < l; i++) {
+        if (quote[i] !== buf[pos + i]) {
+          return false;
+        }
+      }
+      return true;
+    },
+    __isRecordDelimiter: function (chr, buf, pos) {
+      const { record_delimiter } = this.options;
+      const recordDelimiterLength = record_delimiter.length;
+      loop1: for (let i = 0; i < recordDelimiterLength; i++) {
+        const rd = record_delimiter[i];
+        const rdLength = rd.length;
+        if (rd[0] !== chr) {
+          continue;
+        }
+        for (let j = 1; j < rdLength; j++) {
+          if (rd[j] !== buf[pos + j]) {
+            continue loop1;
+          }
+        }
+        return rd.length;
+      }
+      return 0;
+    },
+    __autoDiscoverRecordDelimiter: function (buf, pos) {
+      const { encoding } = this.options;
+      // Note, we don't need to cache this information in state,
+      // It is only called on the first line until we find out a suitable
+      // record delimiter.
+      const rds = [
+        // Important, the windows line ending must be before mac os 9
+        Buffer.from("\r\n", encoding),
+        Buffer.from("\n", encoding),
+        Buffer.from("\r", encoding),
+      ];
+      loop: for (let i = 0; i < rds.length; i++) {
+        const l = rds[i].length;
+        for (let j = 0; j < l; j++) {
+          if (rds[i][j] !== buf[pos + j]) {
+            continue loop;
+          }
+        }
+        this.options.record_delimiter.push(rds[i]);
+        this.state.recordDelimiterMaxLength = rds[i].length;
+        return rds[i].length;
+      }
+      return 0;
+    },
+    __error: function (msg) {
+      const { encoding, raw, skip_records_with_error } = this.options;
+      const err = typeof msg === "string" ? new Error(msg) : msg;
+      if (skip_records_with_error) {
+        this.state.recordHasError = true;
+        if (this.options.on_skip !== undefined) {
+          try {
+            this.options.on_skip(
+              err,
+              raw ? this.state.rawBuffer.toString(encoding) : undefined,
+            );
+          } catch (err) {
+            return err;
+          }
+        }
+        // this.emit('skip', err, raw ? this.state.rawBuffer.toString(encoding) : undefined);
+        return undefined;
+      } else {
+        return err;
+      }
+    },
+    __infoDataSet: function () {
+      return {
+        ...this.info,
+        columns: this.options.columns,
+      };
+    },
+    __infoRecord: function () {
+      const { columns, raw, encoding } = this.options;
+      return {
+        ...this.__infoDataSet(),
+        bytes_records: this.info.bytes,
+        error: this.state.error,
+        header: columns === true,
+        index: this.state.record.length,
+        raw: raw ? this.state.rawBuffer.toString(encoding) : undefined,
+      };
+    },
+    __infoField: function () {
+      const { columns } = this.options;
+      const isColumns = Array.isArray(columns);
+      // Bytes records are only incremented when all records'fields are parsed
+      const bytes_records = this.info.bytes_records;
+      return {
+        ...this.__infoRecord(),
+        bytes_records: bytes_records,
+        column:
+          isColumns === true
+            ? columns.length > this.state.record.length
+              ? columns[this.state.record.length].name
+              : null
+            : this.state.record.length,
+        quoting: this.state.wasQuoting,
+      };
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ../../node_modules/csv-parse/lib/sync.js
+
+
+
+const parse = function (data, opts = {}) {
+  if (typeof data === "string") {
+    data = Buffer.from(data);
+  }
+  const records = opts && opts.objname ? Object.create(null) : [];
+  const parser = transform(opts);
+  const push = (record) => {
+    if (parser.options.objname === undefined) records.push(record);
+    else {
+      records[record[0]] = record[1];
+    }
+  };
+  const close = () => {};
+  const error = parser.parse(data, true, push, close);
+  if (error !== undefined) throw error;
+  return records;
+};
+
+
+
+;// CONCATENATED MODULE: ./src/lib/inputs.ts
+/**
+ * Pure parsers for action inputs. Each takes the input's name so that its error can say
+ * which input was wrong and what was expected. Stages read raw strings with
+ * `@actions/core` (src/common/inputs.ts) and hand them here.
+ */
+
+
+const ATTRIBUTE = /^[A-Za-z0-9_.-]+=/;
+/**
+ * A list input: one value per line, and (unless `comma: 'never'`) per comma. Blank lines
+ * and surrounding whitespace are dropped.
+ */
+function parseList(name, raw, options = {}) {
+    const comma = options.comma ?? 'split';
+    const comment = options.comment === undefined ? '#' : options.comment;
+    const out = [];
+    for (const rawLine of raw.split(/\r?\n/)) {
+        const line = rawLine.trim();
+        if (line === '')
+            continue;
+        if (comment && line.startsWith(comment))
+            continue;
+        if (comma === 'never' || !line.includes(',')) {
+            out.push(unquote(line));
+            continue;
+        }
+        let fields;
+        try {
+            const records = parse(line, {
+                columns: false,
+                relax_quotes: true,
+                relax_column_count: true,
+                skip_empty_lines: true,
+                trim: true
+            });
+            fields = records.flat();
+        }
+        catch {
+            throw new errors_InputError(name, `could not read the line ${JSON.stringify(line)} as a comma-separated list (check its quotes)`);
+        }
+        // `type=local,src=dir` is one value made of attributes, not two values.
+        if (fields.length > 1 && fields.every(f => ATTRIBUTE.test(f))) {
+            out.push(line);
+            continue;
+        }
+        for (const f of fields)
+            if (f !== '')
+                out.push(f);
+    }
+    return out;
+}
+function unquote(s) {
+    if (s.length >= 2 &&
+        ((s.startsWith('"') && s.endsWith('"')) || (s.startsWith("'") && s.endsWith("'")))) {
+        return s.slice(1, -1);
+    }
+    return s;
+}
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+/** A boolean input in the YAML 1.2 core schema, as the runner's getBooleanInput reads it. */
+function parseBoolean(name, raw, fallback) {
+    const v = raw.trim();
+    if (v === '' && fallback !== undefined)
+        return fallback;
+    if (TRUE.has(v))
+        return true;
+    if (FALSE.has(v))
+        return false;
+    throw new errors_InputError(name, `expected true or false, got ${JSON.stringify(v)}`);
+}
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * A duration such as `500ms`, `30s`, `2m`, `1h`, `1.5s` or `1m30s`, in milliseconds.
+ * `0` alone is accepted; any other bare number is rejected because its unit is unclear.
+ */
+function parseDuration(name, raw, fallback) {
+    const v = raw.trim();
+    if (v === '' && fallback !== undefined)
+        return fallback;
+    const expected = 'expected a duration such as 500ms, 30s, 2m or 1h';
+    if (v === '0')
+        return 0;
+    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) {
+        throw new errors_InputError(name, `${expected}, got ${JSON.stringify(v)}`);
+    }
+    let total = 0;
+    const seen = new Set();
+    for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+        const unit = m[2];
+        if (seen.has(unit))
+            throw new errors_InputError(name, `${expected}, got ${JSON.stringify(v)} (unit ${unit} twice)`);
+        seen.add(unit);
+        total += Number(m[1]) * UNIT_MS[unit];
+    }
+    return Math.round(total);
+}
+/** One of a fixed set of values (case-sensitive, as the docs spell them). */
+function parseEnum(name, raw, allowed, fallback) {
+    const v = raw.trim();
+    if (v === '' && fallback !== undefined)
+        return fallback;
+    if (allowed.includes(v))
+        return v;
+    throw new InputError(name, `expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+}
+/** A whole number, optionally bounded. */
+function parseInteger(name, raw, fallback, bounds = {}) {
+    const v = raw.trim();
+    if (v === '' && fallback !== undefined)
+        return fallback;
+    if (!/^-?\d+$/.test(v))
+        throw new errors_InputError(name, `expected a whole number, got ${JSON.stringify(v)}`);
+    const n = Number(v);
+    if (bounds.min !== undefined && n < bounds.min) {
+        throw new errors_InputError(name, `expected a number of at least ${bounds.min}, got ${n}`);
+    }
+    if (bounds.max !== undefined && n > bounds.max) {
+        throw new errors_InputError(name, `expected a number of at most ${bounds.max}, got ${n}`);
+    }
+    return n;
+}
+/** A decimal number, optionally bounded (ratios, rates, cores). */
+function parseNumber(name, raw, fallback, bounds = {}) {
+    const v = raw.trim();
+    if (v === '' && fallback !== undefined)
+        return fallback;
+    if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(v))
+        throw new InputError(name, `expected a number, got ${JSON.stringify(v)}`);
+    const n = Number(v);
+    if (bounds.min !== undefined && n < bounds.min) {
+        throw new InputError(name, `expected a number of at least ${bounds.min}, got ${n}`);
+    }
+    if (bounds.max !== undefined && n > bounds.max) {
+        throw new InputError(name, `expected a number of at most ${bounds.max}, got ${n}`);
+    }
+    return n;
+}
+/** `KEY=value` lines (env, build-args, labels): the key must be non-empty. */
+function parseKeyValues(name, raw) {
+    // The value may be a secret: an error names the entry's position, never its text.
+    return parseList(name, raw, { comma: 'never' }).map((line, n) => {
+        const i = line.indexOf('=');
+        if (i <= 0)
+            throw new errors_InputError(name, `expected KEY=value in entry ${n + 1}`);
+        return [line.slice(0, i).trim(), line.slice(i + 1)];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/schema.ts
+/**
+ * The JSON Schema of a structure-test file: container-structure-test schema v2
+ * (`schemaVersion: 2.0.0`) plus Gantry's per-test `timeout` and `retries`. The published
+ * copy is schemas/structure-test.schema.json; a unit test keeps the two identical.
+ */
+const envVar = {
+    type: 'object',
+    required: ['key', 'value'],
+    additionalProperties: false,
+    properties: {
+        key: { type: 'string', minLength: 1 },
+        value: { type: 'string' },
+        isRegex: { type: 'boolean' }
+    }
+};
+const strings = { type: 'array', items: { type: 'string' } };
+const extras = {
+    timeout: {
+        type: 'string',
+        pattern: '^(0|(\\d+(\\.\\d+)?(ms|s|m|h))+)$',
+        description: 'Gantry: time limit of one attempt, e.g. 30s or 2m (default: the `timeout` input).'
+    },
+    retries: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 10,
+        description: 'Gantry: how many times a failed test is tried again (default 0).'
+    }
+};
+const structureTestSchema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://github.com/gantry-dev/gantry/schemas/structure-test.schema.json',
+    title: 'Gantry structure tests (container-structure-test schema v2)',
+    type: 'object',
+    required: ['schemaVersion'],
+    additionalProperties: false,
+    properties: {
+        schemaVersion: { type: 'string', enum: ['2.0.0'] },
+        globalEnvVars: { type: 'array', items: envVar },
+        containerRunOptions: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+                user: { type: 'string' },
+                privileged: { type: 'boolean' },
+                allocateTty: { type: 'boolean' },
+                envVars: {
+                    ...strings,
+                    description: 'Names of runner variables passed into the container.'
+                },
+                envFile: { type: 'string' },
+                capabilities: strings,
+                bindMounts: strings,
+                runtime: { type: 'string' }
+            }
+        },
+        commandTests: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['name', 'command'],
+                additionalProperties: false,
+                properties: {
+                    name: { type: 'string', minLength: 1 },
+                    command: { type: 'string', minLength: 1 },
+                    args: strings,
+                    setup: {
+                        type: 'array',
+                        items: { type: 'array', minItems: 1, items: { type: 'string' } }
+                    },
+                    teardown: {
+                        type: 'array',
+                        items: { type: 'array', minItems: 1, items: { type: 'string' } }
+                    },
+                    envVars: { type: 'array', items: envVar },
+                    expectedOutput: strings,
+                    excludedOutput: strings,
+                    expectedError: strings,
+                    excludedError: strings,
+                    exitCode: { type: 'integer' },
+                    ...extras
+                }
+            }
+        },
+        fileExistenceTests: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['name', 'path'],
+                additionalProperties: false,
+                properties: {
+                    name: { type: 'string', minLength: 1 },
+                    path: { type: 'string', minLength: 1 },
+                    shouldExist: { type: 'boolean' },
+                    permissions: { type: 'string', pattern: '^[dalTLDpSugct?-]*[rwx-]{9}$' },
+                    uid: { type: 'integer' },
+                    gid: { type: 'integer' },
+                    isExecutableBy: { type: 'string', enum: ['owner', 'group', 'other', 'any'] },
+                    ...extras
+                }
+            }
+        },
+        fileContentTests: {
+            type: 'array',
+            items: {
+                type: 'object',
+                required: ['name', 'path'],
+                additionalProperties: false,
+                properties: {
+                    name: { type: 'string', minLength: 1 },
+                    path: { type: 'string', minLength: 1 },
+                    expectedContents: strings,
+                    excludedContents: strings,
+                    ...extras
+                }
+            }
+        },
+        metadataTest: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+                envVars: { type: 'array', items: envVar },
+                labels: { type: 'array', items: envVar },
+                exposedPorts: strings,
+                unexposedPorts: strings,
+                entrypoint: strings,
+                cmd: strings,
+                workdir: { type: 'string' },
+                volumes: strings,
+                unmountedVolumes: strings,
+                user: { type: 'string' }
+            }
+        },
+        licenseTests: {
+            type: 'array',
+            description: 'Accepted for compatibility; Gantry does not run license tests.'
+        }
+    }
+};
+
+;// CONCATENATED MODULE: ./src/lib/container-test/config.ts
+/**
+ * Structure-test files: read (YAML or JSON), validated against the published JSON Schema
+ * (schemas/structure-test.schema.json), and every regular expression compiled up front, so
+ * a mistake is one error naming the file and the field (`commandTests[2].exitCode: expected
+ * integer`) before any container is started.
+ */
+
+
+
+
+
+
+let compiled;
+/**
+ * The schema's validator, compiled on first use (a run without a config never pays for it).
+ * The schema itself is not checked against the JSON Schema meta-schema at run time: that
+ * check costs more than the compilation and the schema is ours (a unit test checks it).
+ */
+function validator() {
+    compiled ??= new ajv.Ajv({ allErrors: true, strict: false, validateSchema: false }).compile(structureTestSchema);
+    return compiled;
+}
+/** `/commandTests/2/exitCode` → `commandTests[2].exitCode`. */
+function fieldPath(pointer, child) {
+    const parts = pointer
+        .split('/')
+        .slice(1)
+        .map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (child !== undefined)
+        parts.push(child);
+    let out = '';
+    for (const p of parts) {
+        if (/^\d+$/.test(p))
+            out += `[${p}]`;
+        else
+            out += out === '' ? p : `.${p}`;
+    }
+    return out === '' ? '(top level)' : out;
+}
+/** One line for one schema error. */
+function describeError(e) {
+    const at = fieldPath(e.instancePath);
+    const p = e.params;
+    switch (e.keyword) {
+        case 'type':
+            return `${at}: expected ${String(p.type)}`;
+        case 'required':
+            return `${fieldPath(e.instancePath, String(p.missingProperty))}: is required`;
+        case 'additionalProperties':
+            return `${at}: unknown field ${JSON.stringify(p.additionalProperty)}`;
+        case 'enum':
+            return `${at}: expected one of ${p.allowedValues.map(v => JSON.stringify(v)).join(', ')}`;
+        case 'minLength':
+            return `${at}: must not be empty`;
+        case 'minItems':
+            return `${at}: expected at least ${String(p.limit)} item(s)`;
+        case 'minimum':
+        case 'maximum':
+            return `${at}: expected a number ${e.keyword === 'minimum' ? '>=' : '<='} ${String(p.limit)}`;
+        case 'pattern':
+            if (at.endsWith('.timeout'))
+                return `${at}: expected a duration such as 30s or 2m`;
+            if (at.endsWith('.permissions'))
+                return `${at}: expected a permission string such as -rwxr-xr-x or drwxr-xr-x`;
+            return `${at}: does not match ${String(p.pattern)}`;
+        default:
+            return `${at}: ${e.message ?? 'is invalid'}`;
+    }
+}
+/** Schema errors, most specific first, without the noise of their parents. */
+function describeErrors(errors) {
+    const lines = [...new Set(errors.map(describeError))];
+    const shown = lines.slice(0, 3).join('; ');
+    return lines.length > 3 ? `${shown}; and ${lines.length - 3} more` : shown;
+}
+/**
+ * A regular expression as container-structure-test writes them (Go RE2 syntax), in
+ * JavaScript: a leading `(?i)`, `(?s)`, `(?m)` or `(?ims)` flag group becomes JS flags.
+ */
+function compileRegex(source) {
+    const m = /^\(\?([ims]+)\)/.exec(source);
+    if (!m)
+        return new RegExp(source);
+    return new RegExp(source.slice(m[0].length), [...new Set(m[1].split(''))].join(''));
+}
+function regexFields(c) {
+    const out = [];
+    (c.commandTests ?? []).forEach((t, i) => {
+        for (const f of ['expectedOutput', 'excludedOutput', 'expectedError', 'excludedError'])
+            out.push([`commandTests[${i}].${f}`, t[f]]);
+    });
+    (c.fileContentTests ?? []).forEach((t, i) => {
+        out.push([`fileContentTests[${i}].expectedContents`, t.expectedContents]);
+        out.push([`fileContentTests[${i}].excludedContents`, t.excludedContents]);
+    });
+    const meta = c.metadataTest;
+    for (const f of ['envVars', 'labels']) {
+        ;
+        (meta?.[f] ?? []).forEach((v, i) => {
+            if (v.isRegex)
+                out.push([`metadataTest.${f}[${i}].value`, [v.value]]);
+        });
+    }
+    return out;
+}
+/** Validates a parsed document; throws InputError(input) naming the file and the field. */
+function validateConfig(doc, file, input = 'config') {
+    const validate = validator();
+    if (!validate(doc)) {
+        throw new errors_InputError(input, `${file}: ${describeErrors(validate.errors ?? [])}`);
+    }
+    for (const [at, patterns] of regexFields(doc)) {
+        ;
+        (patterns ?? []).forEach((p, i) => {
+            try {
+                compileRegex(p);
+            }
+            catch (e) {
+                const where = at.endsWith('.value') ? at : `${at}[${i}]`;
+                throw new errors_InputError(input, `${file}: ${where}: not a valid regular expression (${e.message})`);
+            }
+        });
+    }
+    const timed = [
+        ...(doc.commandTests ?? []).map((t, i) => [`commandTests[${i}].timeout`, t.timeout]),
+        ...(doc.fileExistenceTests ?? []).map((t, i) => [`fileExistenceTests[${i}].timeout`, t.timeout]),
+        ...(doc.fileContentTests ?? []).map((t, i) => [`fileContentTests[${i}].timeout`, t.timeout])
+    ];
+    for (const [at, t] of timed) {
+        if (t !== undefined)
+            parseDuration(`${input}: ${file}: ${at}`, t);
+    }
+    return doc;
+}
+/** Parses YAML (or JSON, a subset) text into a validated config. */
+function parseConfig(text, file, input = 'config') {
+    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        const first = doc.errors[0];
+        const line = first.linePos?.[0].line;
+        throw new errors_InputError(input, `${file}${line ? `:${line}` : ''}: not valid YAML or JSON (${first.message.split('\n')[0]})`);
+    }
+    return validateConfig(doc.toJS(), file, input);
+}
+/** Reads and validates a structure-test file. */
+async function loadConfig(path, input = 'config') {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (e) {
+        const code = e.code;
+        throw new errors_InputError(input, code === 'ENOENT' ? `the file ${path} does not exist` : `cannot read ${path} (${code})`);
+    }
+    return parseConfig(text, path, input);
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/script.ts
+
+
+
+const WORKSPACE_MOUNT = '/github/workspace';
+/**
+ * `docker create` arguments for a script (environment values are passed in the client's
+ * environment, see `scriptEnv`).
+ */
+function scriptArgs(o) {
+    const args = [];
+    for (const [k] of o.env)
+        args.push('--env', k);
+    if (o.user)
+        args.push('--user', o.user);
+    if (o.network)
+        args.push('--network', o.network);
+    if (o.workspace)
+        args.push('--volume', `${o.workspace}:${WORKSPACE_MOUNT}`);
+    const workdir = o.workdir || (o.workspace ? WORKSPACE_MOUNT : '');
+    if (workdir)
+        args.push('--workdir', workdir);
+    args.push('--entrypoint', o.shell[0], o.image, ...o.shell.slice(1), '-c', o.script);
+    return args;
+}
+function scriptEnv(env) {
+    const out = { ...process.env };
+    for (const [k, v] of env)
+        out[k] = v;
+    return out;
+}
+async function runScript(docker, logger, o) {
+    const start = Date.now();
+    const base = { suite: 'run', kind: 'script', name: 'run' };
+    const id = await createContainer(docker, scriptArgs(o), { env: scriptEnv(o.env) });
+    try {
+        const r = await startAttached(docker, id, o.timeoutMs, {
+            onStdoutLine: l => logger.info(l),
+            onStderrLine: l => logger.info(l)
+        });
+        const durationMs = Date.now() - start;
+        const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40);
+        if (r.timedOut) {
+            return {
+                ...base,
+                durationMs,
+                status: 'failed',
+                message: `the script timed out after ${formatDuration(o.timeoutMs)}: the container was killed`,
+                details: output
+            };
+        }
+        if (r.exitCode !== 0) {
+            return {
+                ...base,
+                durationMs,
+                status: 'failed',
+                message: `the script exited with code ${r.exitCode} (the first failing line ends it)`,
+                details: output
+            };
+        }
+        return { ...base, durationMs, status: 'passed' };
+    }
+    finally {
+        await removeContainers(docker, [id]);
+    }
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
+;// CONCATENATED MODULE: ./src/lib/container-test/service.ts
+/**
+ * Service mode: the image started with its real entrypoint, its ports published on
+ * 127.0.0.1, readiness awaited (`tcp:PORT`, `http://…`, `log:<regex>` or the image's
+ * HEALTHCHECK), then the user's `service-test` run on the runner with the address in its
+ * environment. The container is always removed; on failure its last log lines are kept.
+ */
+
+
+
+
+
+
+/** `8080` → `8080/tcp`; `53/udp` stays. */
+function portSpec(p) {
+    return p.includes('/') ? p : `${p}/tcp`;
+}
+/** The `wait-for` input. */
+function parseWaitFor(raw, input = 'wait-for') {
+    const v = raw.trim();
+    if (v === '')
+        return { kind: 'none' };
+    if (v === 'healthcheck' || v === 'healthy')
+        return { kind: 'healthcheck' };
+    let m = /^tcp:(\d{1,5})$/.exec(v);
+    if (m)
+        return { kind: 'tcp', port: m[1] };
+    if (/^https?:\/\//.test(v)) {
+        let url;
+        try {
+            url = new URL(v);
+        }
+        catch {
+            throw new errors_InputError(input, `could not read ${JSON.stringify(v)} as a URL`);
+        }
+        if (url.protocol !== 'http:')
+            throw new errors_InputError(input, 'expected an http:// URL (the service is probed without TLS)');
+        return { kind: 'http', port: url.port || undefined, path: `${url.pathname}${url.search}` };
+    }
+    m = /^log:(.+)$/s.exec(v);
+    if (m) {
+        try {
+            return { kind: 'log', pattern: new RegExp(m[1]), source: m[1] };
+        }
+        catch (e) {
+            throw new errors_InputError(input, `log:<regex> has an invalid regular expression: ${e.message}`);
+        }
+    }
+    throw new errors_InputError(input, `expected tcp:PORT, http://HOST:PORT/path, log:<regex> or healthcheck, got ${JSON.stringify(v)}`);
+}
+async function inspect(docker, id) {
+    const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id]);
+    if (r.code !== 0)
+        throw new Error(`docker inspect failed: ${r.stderr.trim()}`);
+    return JSON.parse(r.stdout);
+}
+async function logsOf(docker, id, lines) {
+    const args = ['logs', ...(lines ? ['--tail', String(lines)] : []), id];
+    const r = await docker.run(args);
+    // The service's stdout and stderr, in one text (their interleaving is approximate).
+    return `${r.stdout}${r.stderr}`;
+}
+function tcpOpen(host, port, timeoutMs) {
+    return new Promise(resolve => {
+        const s = external_node_net_default().connect({ host, port });
+        const done = (ok) => {
+            s.destroy();
+            resolve(ok);
+        };
+        s.setTimeout(timeoutMs, () => done(false));
+        s.once('connect', () => done(true));
+        s.once('error', () => done(false));
+    });
+}
+async function httpOk(url, timeoutMs) {
+    try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        await res.arrayBuffer().catch(() => undefined);
+        return res.status >= 200 && res.status < 400 ? true : `HTTP ${res.status}`;
+    }
+    catch (e) {
+        return e.message;
+    }
+}
+const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+/** The published address of each container port: `8080/tcp` → host port. */
+function published(i) {
+    const out = new Map();
+    for (const [k, v] of Object.entries(i.NetworkSettings.Ports ?? {})) {
+        const b = v?.find(x => x.HostIp === '127.0.0.1') ?? v?.[0];
+        if (b)
+            out.set(k, Number(b.HostPort));
+    }
+    return out;
+}
+function containerIp(i) {
+    if (i.NetworkSettings.IPAddress)
+        return i.NetworkSettings.IPAddress;
+    for (const n of Object.values(i.NetworkSettings.Networks ?? {}))
+        if (n.IPAddress)
+            return n.IPAddress;
+    return undefined;
+}
+function describeWaitFor(w) {
+    switch (w.kind) {
+        case 'none':
+            return 'running';
+        case 'tcp':
+            return `tcp:${w.port}`;
+        case 'http':
+            return `http ${w.path}${w.port ? ` on port ${w.port}` : ''}`;
+        case 'log':
+            return `log /${w.source}/`;
+        case 'healthcheck':
+            return 'HEALTHCHECK healthy';
+    }
+}
+async function runService(docker, logger, o) {
+    const ports = (o.ports.length > 0 ? o.ports : Object.keys(o.imageConfig.ExposedPorts ?? {})).map(portSpec);
+    if (o.waitFor.kind === 'healthcheck') {
+        const test = o.imageConfig.Healthcheck?.Test ?? [];
+        if (test.length === 0 || test[0] === 'NONE')
+            throw new errors_InputError('wait-for', 'is healthcheck, but the image has no HEALTHCHECK');
+    }
+    for (const w of [o.waitFor]) {
+        if ((w.kind === 'tcp' || (w.kind === 'http' && w.port)) &&
+            !ports.includes(portSpec(w.kind === 'tcp' ? w.port : w.port)))
+            ports.push(portSpec(w.kind === 'tcp' ? w.port : w.port));
+    }
+    const clientEnv = { ...process.env };
+    const args = [];
+    for (const [k, v] of o.env) {
+        clientEnv[k] = v;
+        args.push('--env', k);
+    }
+    for (const p of ports)
+        args.push('--publish', `127.0.0.1::${p}`);
+    if (o.network)
+        args.push('--network', o.network);
+    if (o.user)
+        args.push('--user', o.user);
+    args.push(o.image);
+    const cases = [];
+    const start = Date.now();
+    const readyName = `ready (${describeWaitFor(o.waitFor)})`;
+    const id = await createContainer(docker, args, { env: clientEnv });
+    let logs;
+    try {
+        const started = await docker.run(['start', id]);
+        if (started.code !== 0) {
+            logs = await logsOf(docker, id, o.logLines);
+            cases.push({
+                suite: 'service',
+                kind: 'ready',
+                name: readyName,
+                status: 'failed',
+                durationMs: Date.now() - start,
+                message: `the service did not start: ${started.stderr.trim().split('\n').pop()}`,
+                details: logs
+            });
+            return { cases, logs };
+        }
+        const ready = await waitReady(docker, id, o, ports);
+        const readyMs = Date.now() - start;
+        if (ready.error) {
+            logs = tail(await logsOf(docker, id), o.logLines);
+            cases.push({
+                suite: 'service',
+                kind: 'ready',
+                name: readyName,
+                status: 'failed',
+                durationMs: readyMs,
+                message: ready.error,
+                details: `${ready.error}\n\nlast ${o.logLines} log lines of the service:\n${logs}`
+            });
+            return { cases, logs };
+        }
+        logger.info(`The service is ready (${describeWaitFor(o.waitFor)}) after ${formatDuration(readyMs)}`);
+        cases.push({
+            suite: 'service',
+            kind: 'ready',
+            name: readyName,
+            status: 'passed',
+            durationMs: readyMs
+        });
+        if (o.serviceTest) {
+            const first = ports[0];
+            const hostPort = first ? ready.published.get(first) : undefined;
+            const env = {
+                ...process.env,
+                SERVICE_HOST: '127.0.0.1',
+                SERVICE_CONTAINER: id,
+                ...(hostPort !== undefined
+                    ? { SERVICE_PORT: String(hostPort), SERVICE_URL: `http://127.0.0.1:${hostPort}` }
+                    : {})
+            };
+            for (const [k, v] of ready.published)
+                env[`SERVICE_PORT_${k.replace('/', '_').toUpperCase()}`] = String(v);
+            const t0 = Date.now();
+            const r = await test_in_container_exec('sh', ['-c', o.serviceTest], {
+                cwd: o.cwd,
+                env,
+                timeoutMs: o.testTimeoutMs,
+                onStdoutLine: l => logger.info(l),
+                onStderrLine: l => logger.info(l)
+            });
+            const durationMs = Date.now() - t0;
+            const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40);
+            const message = r.timedOut
+                ? `service-test timed out after ${formatDuration(o.testTimeoutMs)}`
+                : r.code !== 0
+                    ? `service-test exited with code ${r.code}`
+                    : undefined;
+            if (message)
+                logs = tail(await logsOf(docker, id), o.logLines);
+            cases.push({
+                suite: 'service',
+                kind: 'service-test',
+                name: o.serviceTest.split('\n')[0].trim(),
+                status: message ? 'failed' : 'passed',
+                durationMs,
+                ...(message
+                    ? {
+                        message,
+                        details: `${message}\n\n${output}\n\nlast ${o.logLines} log lines of the service:\n${logs}`
+                    }
+                    : {})
+            });
+        }
+        return { cases, logs };
+    }
+    finally {
+        await removeContainers(docker, [id]);
+    }
+}
+async function waitReady(docker, id, o, ports) {
+    const deadline = Date.now() + o.startupTimeoutMs;
+    const w = o.waitFor;
+    let last = '';
+    for (;;) {
+        const i = await inspect(docker, id);
+        const pub = published(i);
+        if (!i.State.Running) {
+            return {
+                error: `the service exited with code ${i.State.ExitCode} before it was ready`,
+                published: pub
+            };
+        }
+        const remaining = deadline - Date.now();
+        const probeMs = Math.max(200, Math.min(2000, remaining));
+        switch (w.kind) {
+            case 'none':
+                return { published: pub };
+            case 'tcp': {
+                // The container's own address: a published port accepts connections through
+                // docker-proxy even before the service listens.
+                const ip = containerIp(i);
+                const port = Number(w.port);
+                const ok = ip
+                    ? await tcpOpen(ip, port, probeMs)
+                    : await tcpOpen('127.0.0.1', pub.get(portSpec(w.port)) ?? port, probeMs);
+                if (ok)
+                    return { published: pub };
+                last = `nothing accepts connections on port ${w.port}`;
+                break;
+            }
+            case 'http': {
+                const key = w.port ? portSpec(w.port) : ports[0];
+                const hostPort = key ? pub.get(key) : undefined;
+                if (hostPort === undefined) {
+                    return {
+                        error: 'wait-for is an http:// URL but the service publishes no port (set `ports`)',
+                        published: pub
+                    };
+                }
+                const res = await httpOk(`http://127.0.0.1:${hostPort}${w.path}`, probeMs);
+                if (res === true)
+                    return { published: pub };
+                last = `GET ${w.path}: ${res}`;
+                break;
+            }
+            case 'log': {
+                if (w.pattern.test(await logsOf(docker, id)))
+                    return { published: pub };
+                last = `no log line matched /${w.source}/`;
+                break;
+            }
+            case 'healthcheck': {
+                const h = i.State.Health;
+                if (h?.Status === 'healthy')
+                    return { published: pub };
+                if (h?.Status === 'unhealthy') {
+                    const out = h.Log?.at(-1)?.Output?.trim() ?? '';
+                    return {
+                        error: `the HEALTHCHECK reports unhealthy${out ? `: ${out.split('\n')[0]}` : ''}`,
+                        published: pub
+                    };
+                }
+                last = `HEALTHCHECK status ${h?.Status ?? 'unknown'}`;
+                break;
+            }
+        }
+        if (Date.now() >= deadline) {
+            return {
+                error: `the service was not ready within ${formatDuration(o.startupTimeoutMs)} (${last})`,
+                published: pub
+            };
+        }
+        await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/lanes.ts
+/** The holder's program: `for (;;) pause();` as a minimal static x86-64 ELF executable. */
+function pauseProgram() {
+    const code = Buffer.from([
+        0xb8,
+        0x22,
+        0x00,
+        0x00,
+        0x00, // mov eax, 34 (pause)
+        0x0f,
+        0x05, // syscall
+        0xeb,
+        0xf7 // jmp back to mov
+    ]);
+    const base = 0x400000n;
+    const headers = 64 + 56;
+    const size = headers + code.length;
+    const elf = Buffer.alloc(size);
+    elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0], 0); // ELF64, little-endian, version 1
+    elf.writeUInt16LE(2, 16); // ET_EXEC
+    elf.writeUInt16LE(0x3e, 18); // x86-64
+    elf.writeUInt32LE(1, 20);
+    elf.writeBigUInt64LE(base + BigInt(headers), 24); // entry point
+    elf.writeBigUInt64LE(64n, 32); // program headers right after this header
+    elf.writeUInt16LE(64, 52); // header size
+    elf.writeUInt16LE(56, 54); // program header size
+    elf.writeUInt16LE(1, 56); // one program header
+    // PT_LOAD, readable + executable: the whole file at `base`.
+    elf.writeUInt32LE(1, 64);
+    elf.writeUInt32LE(5, 68);
+    elf.writeBigUInt64LE(0n, 72);
+    elf.writeBigUInt64LE(base, 80);
+    elf.writeBigUInt64LE(base, 88);
+    elf.writeBigUInt64LE(BigInt(size), 96);
+    elf.writeBigUInt64LE(BigInt(size), 104);
+    elf.writeBigUInt64LE(0x1000n, 112);
+    code.copy(elf, headers);
+    return elf;
+}
+/** A tar archive holding one regular file (ustar, root-owned). */
+function singleFileTar(name, data, mode = 0o755) {
+    const header = Buffer.alloc(512);
+    const octal = (n, width) => n.toString(8).padStart(width - 1, '0');
+    header.write(name, 0, 100, 'utf8');
+    header.write(octal(mode, 8), 100, 'ascii');
+    header.write(octal(0, 8), 108, 'ascii');
+    header.write(octal(0, 8), 116, 'ascii');
+    header.write(octal(data.length, 12), 124, 'ascii');
+    header.write(octal(0, 12), 136, 'ascii');
+    header.write('        ', 148, 'ascii'); // checksum field counts as spaces
+    header.write('0', 156, 'ascii');
+    header.write('ustar\u000000', 257, 'ascii');
+    let sum = 0;
+    for (const b of header)
+        sum += b;
+    header.write(`${octal(sum, 7)}\u0000`, 148, 'ascii');
+    const padding = Buffer.alloc((512 - (data.length % 512)) % 512);
+    return Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
+}
+/** Where the holder's program goes inside its container. */
+const PAUSE_PATH = '/.gantry-pause';
+/** Whether holders can run for this image (an x86-64 Linux image on an x86-64 host). */
+function lanesSupported(image) {
+    return (process.arch === 'x64' && image.Architecture === 'amd64' && (image.Os ?? 'linux') === 'linux');
+}
+/**
+ * Starts one holder container (labelled like every container of the step); resolves with
+ * its id, or undefined if it did not start (it is removed then).
+ */
+async function startHolder(engine, image, labels, name) {
+    let id;
+    try {
+        id = await engine.create({
+            Image: image,
+            Entrypoint: [PAUSE_PATH],
+            Cmd: [],
+            Env: [],
+            Labels: labels,
+            User: '0:0',
+            HostConfig: {}
+        }, name);
+        await engine.putArchive(id, '/', singleFileTar(PAUSE_PATH.slice(1), pauseProgram()));
+        await engine.start(id);
+        if (await engine.running(id))
+            return id;
+    }
+    catch {
+        /* fall back to a network namespace per test */
+    }
+    if (id)
+        await engine.remove(id);
+    return undefined;
+}
+
+// EXTERNAL MODULE: ../../node_modules/tar-stream/index.js
+var tar_stream = __nccwpck_require__(6474);
+;// CONCATENATED MODULE: ./src/lib/container-test/filesystem.ts
+/**
+ * The filesystem of an image read without running anything in it: a container is created
+ * (never started), `docker export` streams its filesystem as a tar, and only the entries
+ * the tests ask about are kept. So `FROM scratch` and distroless images can be tested.
+ */
+
+
+
+/** `/a/./b/../c/` → `/a/c`. */
+function normalize(p) {
+    const out = [];
+    for (const part of p.split('/')) {
+        if (part === '' || part === '.')
+            continue;
+        if (part === '..')
+            out.pop();
+        else
+            out.push(part);
+    }
+    return '/' + out.join('/');
+}
+function entryType(t) {
+    switch (t) {
+        case 'file':
+        case 'contiguous-file':
+            return 'file';
+        case 'directory':
+            return 'directory';
+        case 'symlink':
+            return 'symlink';
+        case 'link':
+            return 'link';
+        case 'character-device':
+            return 'char';
+        case 'block-device':
+            return 'block';
+        case 'fifo':
+            return 'fifo';
+        default:
+            return 'other';
+    }
+}
+/**
+ * The permission string Go's `os.FileMode.String()` gives, which container-structure-test
+ * compares against: `-rwxr-xr-x`, `drwxr-xr-x`, `Lrwxrwxrwx`, `urwxr-xr-x` (setuid),
+ * `dtrwxrwxrwx` (sticky directory).
+ */
+function permissionString(e) {
+    let prefix = '';
+    if (e.type === 'directory')
+        prefix += 'd';
+    if (e.type === 'symlink')
+        prefix += 'L';
+    if (e.type === 'char' || e.type === 'block')
+        prefix += 'D';
+    if (e.type === 'fifo')
+        prefix += 'p';
+    if (e.mode & 0o4000)
+        prefix += 'u';
+    if (e.mode & 0o2000)
+        prefix += 'g';
+    if (e.type === 'char')
+        prefix += 'c';
+    if (e.mode & 0o1000)
+        prefix += 't';
+    if (prefix === '')
+        prefix = '-';
+    const rwx = 'rwxrwxrwx';
+    let bits = '';
+    for (let i = 0; i < 9; i++)
+        bits += e.mode & (1 << (8 - i)) ? rwx[i] : '-';
+    return prefix + bits;
+}
+/**
+ * Resolves a path inside the snapshot: symlinks in the directories on the way are
+ * followed; the last component is followed only when `followLast` (content) and kept as
+ * it is otherwise (existence and permissions describe the link itself, like `lstat`).
+ */
+function resolvePath(entries, path, followLast) {
+    let hops = 0;
+    let pending = normalize(path).split('/').filter(Boolean);
+    let current = '/';
+    while (pending.length > 0) {
+        const part = pending.shift();
+        const candidate = normalize(`${current}/${part}`);
+        const e = entries.get(candidate);
+        if (!e)
+            return undefined;
+        const isLast = pending.length === 0;
+        if (e.type === 'symlink' && (!isLast || followLast)) {
+            if (++hops > 40)
+                return undefined;
+            const target = e.linkname ?? '';
+            const base = target.startsWith('/') ? '/' : current;
+            pending = [...normalize(`${base}/${target}`).split('/').filter(Boolean), ...pending];
+            current = '/';
+            continue;
+        }
+        if (e.type === 'link' && isLast && followLast)
+            return normalize(e.linkname ?? '');
+        current = candidate;
+    }
+    return current;
+}
+/** Streams `docker export <id>` through a tar reader, keeping the contents of `wanted`. */
+function readExport(binary, id, wanted, timeoutMs, keepEntries) {
+    return new Promise((resolve, reject) => {
+        const entries = new Map();
+        const contents = new Map();
+        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, ['export', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const tar = (0,tar_stream.extract)();
+        let stderr = '';
+        let failed = false;
+        const fail = (e) => {
+            if (failed)
+                return;
+            failed = true;
+            child.kill('SIGKILL');
+            reject(e);
+        };
+        const timer = setTimeout(() => fail(new UserError(`Reading the image filesystem timed out after ${timeoutMs} ms`)), timeoutMs);
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (s) => (stderr = (stderr + s).slice(-4000)));
+        child.on('error', e => fail(e));
+        tar.on('entry', (header, stream, next) => {
+            const path = normalize(header.name);
+            if (keepEntries) {
+                entries.set(path, {
+                    path,
+                    type: entryType(header.type),
+                    mode: (header.mode ?? 0) & 0o7777,
+                    uid: header.uid ?? 0,
+                    gid: header.gid ?? 0,
+                    linkname: header.linkname
+                        ? header.type === 'link'
+                            ? normalize(header.linkname)
+                            : header.linkname
+                        : undefined
+                });
+            }
+            if (wanted.has(path) && header.type !== 'directory') {
+                const chunks = [];
+                stream.on('data', (c) => chunks.push(c));
+                stream.on('end', () => {
+                    contents.set(path, Buffer.concat(chunks));
+                    next();
+                });
+            }
+            else {
+                stream.on('end', () => next());
+                stream.resume();
+            }
+        });
+        tar.on('error', e => fail(e));
+        tar.on('finish', () => {
+            clearTimeout(timer);
+            if (!failed)
+                resolve({ entries, contents });
+        });
+        child.on('close', code => {
+            if (code !== 0 && !failed) {
+                clearTimeout(timer);
+                fail(new UserError(`docker export failed: ${stderr.trim() || `exit code ${code}`}`));
+            }
+        });
+        child.stdout.pipe(tar);
+    });
+}
+/**
+ * The entries of a created container's filesystem and the contents of `paths` (followed
+ * through symlinks and hard links). A second pass is made only when a wanted file is a
+ * link whose target was streamed before it was known to be wanted.
+ */
+async function snapshot(binary, containerId, paths, timeoutMs) {
+    const first = await readExport(binary, containerId, new Set(paths.map(normalize)), timeoutMs, true);
+    const missing = new Set();
+    for (const p of paths) {
+        const real = resolvePath(first.entries, p, true);
+        if (real && !first.contents.has(real) && first.entries.get(real)?.type === 'file') {
+            missing.add(real);
+        }
+    }
+    if (missing.size > 0) {
+        const second = await readExport(binary, containerId, missing, timeoutMs, false);
+        for (const [k, v] of second.contents)
+            first.contents.set(k, v);
+    }
+    return first;
+}
+/** The content of a path (through links), or undefined if it is not a readable file. */
+function contentOf(s, path) {
+    const real = resolvePath(s.entries, path, true);
+    if (!real)
+        return undefined;
+    return s.contents.get(real);
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/structure.ts
+
+
+
+
+
+
+
+/** The stage's container labels as an object (for the engine API). */
+function labelObject() {
+    const args = labels();
+    const out = {};
+    for (let i = 1; i < args.length; i += 2) {
+        const [k, ...v] = args[i].split('=');
+        out[k] = v.join('=');
+    }
+    return out;
+}
+function failed(base, problems, extra = '') {
+    const message = problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : problems[0];
+    return {
+        ...base,
+        status: 'failed',
+        message,
+        details: [...problems, ...(extra ? ['', extra] : [])].join('\n')
+    };
+}
+function verdict(base, problems, extra = '') {
+    return problems.length === 0 ? { ...base, status: 'passed' } : failed(base, problems, extra);
+}
+/** `docker create` arguments for containerRunOptions. */
+function runOptionArgs(o) {
+    if (!o)
+        return [];
+    const args = [];
+    if (o.user)
+        args.push('--user', o.user);
+    if (o.privileged)
+        args.push('--privileged');
+    if (o.runtime)
+        args.push('--runtime', o.runtime);
+    if (o.envFile)
+        args.push('--env-file', o.envFile);
+    for (const name of o.envVars ?? [])
+        args.push('--env', name);
+    for (const cap of o.capabilities ?? [])
+        args.push('--cap-add', cap);
+    for (const m of o.bindMounts ?? [])
+        args.push('--volume', m);
+    return args;
+}
+/**
+ * The environment of a command test: global then per-test variables, each value expanded
+ * (`$PATH:/x`) against the image's environment and the variables set before it.
+ */
+function commandEnv(image, globals, own) {
+    const vars = envMap(image.Env);
+    const out = [];
+    for (const v of [...(globals ?? []), ...(own ?? [])]) {
+        const value = expandEnv(v.value, vars);
+        vars.set(v.key, value);
+        out.push([v.key, value]);
+    }
+    return out;
+}
+/** ` (stderr: …)`: the last line of stderr that is not docker's usage hint, shortened. */
+function stderrHint(stderr) {
+    const line = stderr
+        .split('\n')
+        .map(l => l.trim())
+        .filter(l => l !== '' && !/^Run 'docker \w+ --help'/.test(l))
+        .pop();
+    if (!line)
+        return '';
+    return ` (stderr: ${line.length > 240 ? `…${line.slice(-240)}` : line})`;
+}
+/** The checks of one command test against what the command did. */
+function checkCommand(t, r) {
+    const problems = [];
+    const expectedCode = t.exitCode ?? 0;
+    if (r.exitCode !== expectedCode) {
+        problems.push(`exit code ${r.exitCode}, expected ${expectedCode}${stderrHint(r.stderr)}`);
+    }
+    // One trailing newline is not part of the output: `^hello$` matches `echo hello`.
+    const stdout = r.stdout.replace(/\r?\n$/, '');
+    const stderr = r.stderr.replace(/\r?\n$/, '');
+    for (const re of t.expectedOutput ?? [])
+        if (!compileRegex(re).test(stdout))
+            problems.push(`expected output /${re}/ not found in stdout`);
+    for (const re of t.excludedOutput ?? [])
+        if (compileRegex(re).test(stdout))
+            problems.push(`excluded output /${re}/ found in stdout`);
+    for (const re of t.expectedError ?? [])
+        if (!compileRegex(re).test(stderr))
+            problems.push(`expected error /${re}/ not found in stderr`);
+    for (const re of t.excludedError ?? [])
+        if (compileRegex(re).test(stderr))
+            problems.push(`excluded error /${re}/ found in stderr`);
+    return problems;
+}
+function outputTails(stdout, stderr) {
+    const parts = [];
+    if (stdout.trim())
+        parts.push(`stdout (last lines):\n${tail(stdout, 30)}`);
+    if (stderr.trim())
+        parts.push(`stderr (last lines):\n${tail(stderr, 30)}`);
+    return parts.join('\n\n');
+}
+class CommandRunner {
+    o;
+    config;
+    /** Containers not yet removed, and removals under way. */
+    containers = new Set();
+    removals = [];
+    images = [];
+    /** Network holders of the lanes not in use now (see lanes.ts); undefined: a netns per test. */
+    lanes = [];
+    constructor(o, config) {
+        this.o = o;
+        this.config = config;
+    }
+    async runIn(image, argv, env, timeoutMs, mine, lane) {
+        const engine = this.o.engine;
+        if (engine && this.viaEngine())
+            return this.runViaEngine(engine, image, argv, env, timeoutMs, mine, lane);
+        const opts = this.config.containerRunOptions;
+        // Values travel in the client's environment (`--env KEY`), never on its command line.
+        const clientEnv = { ...process.env };
+        const envArgs = [];
+        for (const [k, v] of env) {
+            clientEnv[k] = v;
+            envArgs.push('--env', k);
+        }
+        const name = containerName();
+        this.containers.add(name);
+        mine.push(name);
+        const r = await runAttached(this.o.docker, name, [...runOptionArgs(opts), ...envArgs, '--entrypoint', argv[0], image, ...argv.slice(1)], timeoutMs, { env: clientEnv });
+        return {
+            id: name,
+            exitCode: r.exitCode,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            timedOut: r.timedOut
+        };
+    }
+    /** Whether containers are made through the engine API (not for what only the CLI does). */
+    viaEngine() {
+        const opts = this.config.containerRunOptions;
+        return this.o.engine !== undefined && !opts?.envFile && !opts?.runtime;
+    }
+    /** Starts one network holder per lane (at most `count`), in parallel. */
+    async startLanes(count) {
+        const engine = this.o.engine;
+        if (!engine || !this.viaEngine())
+            return;
+        const inspect = await engine.image(this.o.image).catch(() => undefined);
+        if (!inspect || !lanesSupported(inspect))
+            return;
+        const holders = await Promise.all(Array.from({ length: count }, () => {
+            const name = containerName();
+            // Known by name before creation, so a failure half-way still removes it.
+            this.containers.add(name);
+            return startHolder(engine, this.o.image, labelObject(), name).then(id => {
+                this.containers.delete(name);
+                return id;
+            });
+        }));
+        this.lanes.push(...holders);
+    }
+    /** The same as `docker run`, through the engine API: create, start, wait, logs. */
+    async runViaEngine(engine, image, argv, env, timeoutMs, mine, lane) {
+        const opts = this.config.containerRunOptions;
+        const passed = (opts?.envVars ?? []).flatMap(n => process.env[n] !== undefined ? [`${n}=${process.env[n]}`] : []);
+        const name = containerName();
+        const id = await engine.create({
+            Image: image,
+            Entrypoint: [argv[0]],
+            Cmd: argv.slice(1),
+            Env: [...passed, ...env.map(([k, v]) => `${k}=${v}`)],
+            Labels: labelObject(),
+            ...(opts?.user ? { User: opts.user } : {}),
+            HostConfig: {
+                ...(opts?.privileged ? { Privileged: true } : {}),
+                ...(opts?.capabilities?.length ? { CapAdd: opts.capabilities } : {}),
+                ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {}),
+                ...(lane ? { NetworkMode: `container:${lane}` } : {})
+            }
+        }, name);
+        this.containers.add(id);
+        mine.push(id);
+        try {
+            await engine.start(id);
+        }
+        catch (e) {
+            // What `docker run` prints when the command cannot be started, with its exit code.
+            return { id, exitCode: 127, stdout: '', stderr: e.message, timedOut: false };
+        }
+        const code = await engine.wait(id, timeoutMs);
+        if (code === undefined)
+            await engine.kill(id);
+        const { stdout, stderr } = await engine.logs(id);
+        return { id, exitCode: code ?? 137, stdout, stderr, timedOut: code === undefined };
+    }
+    async commit(containerId) {
+        const r = await this.o.docker.run(['commit', containerId]);
+        if (r.code !== 0)
+            throw new Error(`docker commit failed: ${r.stderr.trim()}`);
+        const id = r.stdout.trim();
+        this.images.push(id);
+        return id;
+    }
+    /**
+     * With the engine API, a test's containers are removed as soon as it is done, while other
+     * tests run (the removal overlaps their work instead of queueing at the end).
+     */
+    removeSoon(ids) {
+        const engine = this.o.engine;
+        if (!engine)
+            return;
+        for (const id of ids) {
+            this.containers.delete(id);
+            this.removals.push(engine.remove(id));
+        }
+    }
+    async run(t) {
+        const mine = [];
+        // mapLimit runs at most `concurrency` tests at once, and there are as many lanes.
+        const lane = this.lanes.pop();
+        try {
+            return await this.attempt(t, mine, lane);
+        }
+        finally {
+            this.lanes.push(lane);
+            this.removeSoon(mine);
+        }
+    }
+    async attempt(t, mine, lane) {
+        const timeoutMs = t.timeout ? parseDuration('timeout', t.timeout) : this.o.timeoutMs;
+        const env = commandEnv(this.o.imageConfig, this.config.globalEnvVars, t.envVars);
+        const start = Date.now();
+        const base = { suite: 'structure', kind: 'command', name: t.name };
+        const done = () => Date.now() - start;
+        let image = this.o.image;
+        try {
+            for (const [i, cmd] of (t.setup ?? []).entries()) {
+                const s = await this.runIn(image, cmd, env, timeoutMs, mine, lane);
+                if (s.exitCode !== 0 || s.timedOut) {
+                    return failed({ ...base, durationMs: done() }, [
+                        `setup command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? `timed out after ${formatDuration(timeoutMs)}` : `exited with code ${s.exitCode}`}`
+                    ], outputTails(s.stdout, s.stderr));
+                }
+                image = await this.commit(s.id);
+            }
+            const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine, lane);
+            if (r.timedOut) {
+                return failed({ ...base, durationMs: done() }, [`timed out after ${formatDuration(timeoutMs)}: the container was killed`], outputTails(r.stdout, r.stderr));
+            }
+            const problems = checkCommand(t, r);
+            if ((t.teardown ?? []).length > 0) {
+                let after = await this.commit(r.id);
+                for (const [i, cmd] of (t.teardown ?? []).entries()) {
+                    const s = await this.runIn(after, cmd, env, timeoutMs, mine, lane);
+                    if (s.exitCode !== 0 || s.timedOut) {
+                        problems.push(`teardown command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`);
+                        break;
+                    }
+                    after = await this.commit(s.id);
+                }
+            }
+            return verdict({ ...base, durationMs: done() }, problems, outputTails(r.stdout, r.stderr));
+        }
+        catch (e) {
+            return failed({ ...base, durationMs: done() }, [e.message]);
+        }
+    }
+}
+async function runCommandTests(o, config) {
+    const tests = config.commandTests ?? [];
+    if (tests.length === 0)
+        return [];
+    if (config.containerRunOptions?.allocateTty) {
+        o.logger.warning(`${o.file}: containerRunOptions.allocateTty is ignored: a terminal would merge stderr into stdout`);
+    }
+    const runner = new CommandRunner(o, config);
+    const concurrency = Math.max(1, Math.min(o.concurrency, tests.length));
+    try {
+        await runner.startLanes(concurrency);
+        return await mapLimit(tests, concurrency, async (t) => {
+            const result = await withRetries(t.retries ?? 0, () => runner.run(t));
+            o.logger.info(`${result.status === 'passed' ? '✓' : '✗'} command: ${t.name} (${formatDuration(result.durationMs)})${result.message ? `: ${result.message}` : ''}`);
+            return result;
+        });
+    }
+    finally {
+        await Promise.all(runner.removals);
+        // The lanes' holders last: no test container is left in their network namespaces.
+        const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)];
+        if (o.engine)
+            await Promise.all(rest.map(id => o.engine.remove(id)));
+        else
+            await removeContainers(o.docker, rest);
+        await removeImages(o.docker, runner.images);
+    }
+}
+/** A file-existence test against a snapshot. */
+function checkFileExistence(t, s, vars) {
+    const path = expandEnv(t.path, vars);
+    const shouldExist = t.shouldExist ?? true;
+    const real = resolvePath(s.entries, path, false);
+    const e = real ? s.entries.get(real) : undefined;
+    if (!e)
+        return shouldExist ? [`${path} does not exist`] : [];
+    if (!shouldExist)
+        return [`${path} exists but should not`];
+    const problems = [];
+    const perms = permissionString(e);
+    if (t.permissions !== undefined && perms !== t.permissions)
+        problems.push(`${path} has permissions ${perms}, expected ${t.permissions}`);
+    if (t.uid !== undefined && e.uid !== t.uid)
+        problems.push(`${path} is owned by uid ${e.uid}, expected ${t.uid}`);
+    if (t.gid !== undefined && e.gid !== t.gid)
+        problems.push(`${path} is owned by gid ${e.gid}, expected ${t.gid}`);
+    if (t.isExecutableBy) {
+        const mask = { owner: 0o100, group: 0o010, other: 0o001, any: 0o111 }[t.isExecutableBy];
+        if ((e.mode & mask) === 0)
+            problems.push(`${path} is not executable by ${t.isExecutableBy} (${perms})`);
+    }
+    return problems;
+}
+/** A file-content test against a snapshot. */
+function checkFileContent(t, s, vars) {
+    const path = expandEnv(t.path, vars);
+    const content = contentOf(s, path);
+    if (content === undefined) {
+        const real = resolvePath(s.entries, path, true);
+        return [real ? `${path} is not a regular file` : `${path} does not exist`];
+    }
+    const text = content.toString('utf8');
+    const problems = [];
+    for (const re of t.expectedContents ?? [])
+        if (!compileRegex(re).test(text))
+            problems.push(`expected content /${re}/ not found in ${path}`);
+    for (const re of t.excludedContents ?? [])
+        if (compileRegex(re).test(text))
+            problems.push(`excluded content /${re}/ found in ${path}`);
+    return problems;
+}
+function keyValueChecks(what, actual, expected) {
+    const problems = [];
+    for (const v of expected ?? []) {
+        const got = actual.get(v.key);
+        if (got === undefined) {
+            problems.push(`${what} ${v.key} is not set`);
+            continue;
+        }
+        const ok = v.isRegex ? compileRegex(v.value).test(got) : got === v.value;
+        if (!ok)
+            problems.push(`${what} ${v.key} is ${JSON.stringify(got)}, expected ${v.isRegex ? `/${v.value}/` : JSON.stringify(v.value)}`);
+    }
+    return problems;
+}
+function portKeys(c) {
+    const keys = new Set();
+    for (const k of Object.keys(c.ExposedPorts ?? {})) {
+        keys.add(k);
+        if (k.endsWith('/tcp'))
+            keys.add(k.slice(0, -4));
+    }
+    return keys;
+}
+function sameList(a, b) {
+    const x = a ?? [];
+    return x.length === b.length && x.every((v, i) => v === b[i]);
+}
+/** The metadata test against the image configuration (no container needed). */
+function checkMetadata(m, c) {
+    const problems = [
+        ...keyValueChecks('env var', envMap(c.Env), m.envVars),
+        ...keyValueChecks('label', new Map(Object.entries(c.Labels ?? {})), m.labels)
+    ];
+    const ports = portKeys(c);
+    for (const p of m.exposedPorts ?? [])
+        if (!ports.has(p))
+            problems.push(`port ${p} is not exposed`);
+    for (const p of m.unexposedPorts ?? [])
+        if (ports.has(p))
+            problems.push(`port ${p} is exposed but should not be`);
+    if (m.entrypoint !== undefined && !sameList(c.Entrypoint, m.entrypoint))
+        problems.push(`entrypoint is ${JSON.stringify(c.Entrypoint ?? [])}, expected ${JSON.stringify(m.entrypoint)}`);
+    if (m.cmd !== undefined && !sameList(c.Cmd, m.cmd))
+        problems.push(`cmd is ${JSON.stringify(c.Cmd ?? [])}, expected ${JSON.stringify(m.cmd)}`);
+    if (m.workdir !== undefined && (c.WorkingDir ?? '') !== m.workdir)
+        problems.push(`workdir is ${JSON.stringify(c.WorkingDir ?? '')}, expected ${JSON.stringify(m.workdir)}`);
+    if (m.user !== undefined && (c.User ?? '') !== m.user)
+        problems.push(`user is ${JSON.stringify(c.User ?? '')}, expected ${JSON.stringify(m.user)}`);
+    const volumes = new Set(Object.keys(c.Volumes ?? {}));
+    for (const v of m.volumes ?? [])
+        if (!volumes.has(v))
+            problems.push(`volume ${v} is not declared`);
+    for (const v of m.unmountedVolumes ?? [])
+        if (volumes.has(v))
+            problems.push(`volume ${v} is declared but should not be`);
+    return problems;
+}
+/** File-existence, file-content and metadata tests: one created, never started container. */
+async function runStaticTests(o, config) {
+    const existence = config.fileExistenceTests ?? [];
+    const content = config.fileContentTests ?? [];
+    const results = [];
+    if (existence.length + content.length > 0) {
+        const vars = envMap(o.imageConfig.Env);
+        const start = Date.now();
+        const timeoutMs = Math.max(o.timeoutMs, ...[...existence, ...content].map(t => (t.timeout ? parseDuration('timeout', t.timeout) : 0)));
+        let snap;
+        let error;
+        // A command is given so that images without CMD or ENTRYPOINT can be created too.
+        const id = await createContainer(o.docker, ['--entrypoint', '/gantry-never-started', o.image]);
+        try {
+            snap = await snapshot(o.dockerBinary, id, content.map(t => expandEnv(t.path, vars)), timeoutMs);
+        }
+        catch (e) {
+            error = `could not read the image filesystem: ${e.message}`;
+        }
+        finally {
+            await removeContainers(o.docker, [id]);
+        }
+        const readMs = Date.now() - start;
+        o.logger.info(`Read the image filesystem in ${formatDuration(readMs)} (the container was never started)`);
+        const share = Math.round(readMs / (existence.length + content.length));
+        for (const t of existence) {
+            const base = {
+                suite: 'structure',
+                kind: 'file-existence',
+                name: t.name,
+                durationMs: share
+            };
+            results.push(error ? failed(base, [error]) : verdict(base, checkFileExistence(t, snap, vars)));
+        }
+        for (const t of content) {
+            const base = {
+                suite: 'structure',
+                kind: 'file-content',
+                name: t.name,
+                durationMs: share
+            };
+            results.push(error ? failed(base, [error]) : verdict(base, checkFileContent(t, snap, vars)));
+        }
+    }
+    if (config.metadataTest) {
+        const start = Date.now();
+        const problems = checkMetadata(config.metadataTest, o.imageConfig);
+        results.push(verdict({ suite: 'structure', kind: 'metadata', name: 'metadata', durationMs: Date.now() - start }, problems));
+    }
+    for (const r of results) {
+        o.logger.info(`${r.status === 'passed' ? '✓' : '✗'} ${r.kind}: ${r.name}${r.message ? `: ${r.message}` : ''}`);
+    }
+    return results;
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
+;// CONCATENATED MODULE: ./src/lib/container-test/engine.ts
+/**
+ * A small client of the Docker Engine API over its unix socket, for the hot path of
+ * command tests: create, start, wait, read logs and remove a container without starting
+ * a docker client process for each step (on a 2-core runner those processes cost more than
+ * the containers). Used only when the engine is the local unix socket; otherwise every
+ * caller falls back to the docker CLI.
+ */
+
+
+/** The socket of the local engine, if DOCKER_HOST (or its absence) points at one. */
+function localSocket(env = process.env) {
+    if (env.DOCKER_CONTEXT)
+        return undefined;
+    const host = env.DOCKER_HOST;
+    const socket = host
+        ? host.startsWith('unix://')
+            ? host.slice(7)
+            : undefined
+        : '/var/run/docker.sock';
+    return socket && (0,external_node_fs_namespaceObject.existsSync)(socket) ? socket : undefined;
+}
+/** Splits a non-TTY attach/logs stream into stdout and stderr (8-byte frame headers). */
+function demux(buf) {
+    const out = [];
+    const err = [];
+    let i = 0;
+    while (i + 8 <= buf.length) {
+        const kind = buf[i];
+        const size = buf.readUInt32BE(i + 4);
+        const chunk = buf.subarray(i + 8, i + 8 + size);
+        if (kind === 2)
+            err.push(chunk);
+        else
+            out.push(chunk);
+        i += 8 + size;
+    }
+    return {
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8')
+    };
+}
+class Engine {
+    socketPath;
+    agent;
+    constructor(socketPath) {
+        this.socketPath = socketPath;
+        this.agent = new (external_node_http_default()).Agent({ keepAlive: true, maxSockets: 64 });
+    }
+    request(method, path, body, timeoutMs = 60_000) {
+        return new Promise((resolve, reject) => {
+            const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                agent: this.agent,
+                method,
+                // Unversioned: the engine answers in its own API version. A pinned old version
+                // is refused by engines that raised their minimum (Docker 29 accepts 1.44 and up).
+                path,
+                headers: data
+                    ? { 'Content-Type': 'application/json', 'Content-Length': data.length }
+                    : {},
+                timeout: timeoutMs
+            }, res => {
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on('error', reject);
+            });
+            req.on('timeout', () => req.destroy(new Error(`engine API ${method} ${path} timed out`)));
+            req.on('error', reject);
+            req.end(data);
+        });
+    }
+    async ok(method, path, body, timeoutMs) {
+        const r = await this.request(method, path, body, timeoutMs);
+        if (r.status >= 300) {
+            let message = r.body.toString('utf8');
+            try {
+                message = JSON.parse(message).message ?? message;
+            }
+            catch {
+                /* not JSON */
+            }
+            throw new Error(`${method} ${path.split('?')[0]}: ${message.trim()} (HTTP ${r.status})`);
+        }
+        return r.body;
+    }
+    async ping() {
+        try {
+            return (await this.request('GET', '/_ping', undefined, 5000)).status === 200;
+        }
+        catch {
+            return false;
+        }
+    }
+    async create(spec, name) {
+        const out = await this.ok('POST', `/containers/create?name=${encodeURIComponent(name)}`, spec);
+        return JSON.parse(out.toString('utf8')).Id;
+    }
+    async start(id) {
+        await this.ok('POST', `/containers/${id}/start`);
+    }
+    /** Waits for the container to exit; resolves with its exit code (undefined at the timeout). */
+    async wait(id, timeoutMs) {
+        try {
+            const out = await this.ok('POST', `/containers/${id}/wait`, undefined, timeoutMs);
+            return JSON.parse(out.toString('utf8')).StatusCode;
+        }
+        catch (e) {
+            if (e.message.includes('timed out'))
+                return undefined;
+            throw e;
+        }
+    }
+    async kill(id) {
+        await this.request('POST', `/containers/${id}/kill`).catch(() => undefined);
+    }
+    async logs(id) {
+        return demux(await this.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`));
+    }
+    /** The image's inspection; undefined when the engine does not have it (404). */
+    async image(name) {
+        const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`);
+        if (r.status === 404)
+            return undefined;
+        if (r.status >= 300)
+            return undefined;
+        return JSON.parse(r.body.toString('utf8'));
+    }
+    /** Whether a container is running now. */
+    async running(id) {
+        const r = await this.request('GET', `/containers/${id}/json`);
+        if (r.status !== 200)
+            return false;
+        return (JSON.parse(r.body.toString('utf8')).State?.Running ===
+            true);
+    }
+    /** Extracts a tar archive into a (created) container at `path`. */
+    async putArchive(id, path, tar) {
+        const r = await new Promise((resolve, reject) => {
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                agent: this.agent,
+                method: 'PUT',
+                path: `/containers/${id}/archive?path=${encodeURIComponent(path)}`,
+                headers: { 'Content-Type': 'application/x-tar', 'Content-Length': tar.length },
+                timeout: 60_000
+            }, res => {
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+                res.on('error', reject);
+            });
+            req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')));
+            req.on('error', reject);
+            req.end(tar);
+        });
+        if (r.status >= 300)
+            throw new Error(`PUT archive: ${r.body.toString('utf8').trim()} (HTTP ${r.status})`);
+    }
+    async remove(id) {
+        await this.request('DELETE', `/containers/${id}?force=1&v=1`).catch(() => undefined);
+    }
+    close() {
+        this.agent.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lib/container-test/run.ts
+
+
+
+
+
+
+async function testImage(plan, docker, dockerBinary, logger) {
+    const configs = [];
+    for (const file of plan.config)
+        configs.push([file, await loadConfig(file)]);
+    for (const [file, c] of configs) {
+        if ((c.licenseTests ?? []).length > 0)
+            logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`);
+    }
+    // With structure tests, the engine API (no docker client process per call) from here on.
+    const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined;
+    let config;
+    try {
+        config = await logger.group(`Inspecting ${plan.image}`, async () => {
+            const local = await engine?.image(plan.image).catch(() => undefined);
+            return local ? (local.Config ?? {}) : imageConfig(docker, plan.image);
+        });
+    }
+    catch (e) {
+        engine?.close();
+        throw e;
+    }
+    const cases = [];
+    let serviceLogs;
+    try {
+        if (plan.run !== '') {
+            cases.push(await logger.group('run: the script inside the image', () => runScript(docker, logger, {
+                image: plan.image,
+                script: plan.run,
+                shell: plan.shell,
+                workdir: plan.workdir || undefined,
+                env: plan.env,
+                user: plan.user || undefined,
+                network: plan.network || undefined,
+                workspace: plan.workspace,
+                timeoutMs: plan.timeoutMs
+            })));
+        }
+        for (const [file, c] of configs) {
+            const o = {
+                engine,
+                docker,
+                dockerBinary,
+                image: plan.image,
+                imageConfig: config,
+                logger,
+                timeoutMs: plan.timeoutMs,
+                concurrency: plan.concurrency,
+                file
+            };
+            cases.push(...(await logger.group(`structure tests: ${file}`, async () => [
+                ...(await runStaticTests(o, c)),
+                ...(await runCommandTests(o, c))
+            ])));
+        }
+    }
+    finally {
+        engine?.close();
+    }
+    if (plan.service) {
+        const r = await logger.group('service: start, wait until ready, test', () => runService(docker, logger, {
+            image: plan.image,
+            imageConfig: config,
+            env: plan.env,
+            ports: plan.ports,
+            network: plan.network || undefined,
+            user: plan.user || undefined,
+            waitFor: plan.waitFor.kind === 'none' && hasHealthcheck(config)
+                ? { kind: 'healthcheck' }
+                : plan.waitFor,
+            startupTimeoutMs: plan.startupTimeoutMs,
+            serviceTest: plan.serviceTest || undefined,
+            testTimeoutMs: plan.timeoutMs,
+            cwd: plan.cwd,
+            logLines: plan.logLines
+        }));
+        cases.push(...r.cases);
+        if (r.logs !== undefined) {
+            serviceLogs = r.logs;
+            await logger.group(`The service's last ${plan.logLines} log lines`, async () => {
+                for (const l of r.logs.split('\n'))
+                    logger.info(l);
+            });
+        }
+    }
+    return { cases, serviceLogs };
+}
+/** Whether the image declares a HEALTHCHECK (then it is the default readiness signal). */
+function hasHealthcheck(c) {
+    const test = c.Healthcheck?.Test ?? [];
+    return test.length > 0 && test[0] !== 'NONE';
+}
+/** The engine API on the local socket, if it answers. */
+async function openEngine() {
+    const socket = localSocket();
+    if (!socket)
+        return undefined;
+    const engine = new Engine(socket);
+    if (await engine.ping())
+        return engine;
+    engine.close();
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/common/inputs.ts
+/** Reads raw input strings from the runner; parsing lives in src/lib/inputs.ts. */
+
+
+/**
+ * Where inputs come from: the runner (INPUT_*), or — while the pipeline runs a stage in its
+ * own process — the values it derived from the config file.
+ */
+let source;
+/** Runs `fn` (which reads inputs synchronously, like a stage's getInputs) with `values` as its inputs. */
+function withInputs(values, fn) {
+    const saved = source;
+    source = name => values[name] ?? '';
+    try {
+        return fn();
+    }
+    finally {
+        source = saved;
+    }
+}
+function read(name, trim) {
+    if (source)
+        return trim ? source(name).trim() : source(name);
+    return lib_core/* getInput */.V4(name, { trimWhitespace: trim });
+}
+/** The raw value of an input, trimmed; '' when not set. */
+function raw(name) {
+    return read(name, true);
+}
+/** A required input: missing is an InputError that says what was expected. */
+function required(name, expected) {
+    const v = raw(name);
+    if (v === '')
+        throw new InputError(name, `is required: expected ${expected}`);
+    return v;
+}
+/** The raw value, masked in every later log line (tokens, passwords, header values). */
+function secret(name) {
+    const v = read(name, false);
+    if (v)
+        core.setSecret(v);
+    return v;
+}
+
+;// CONCATENATED MODULE: ./src/test-in-container/inputs.ts
+
+
+
+
+
+/** Input and output names, in one place. */
+const Input = {
+    image: 'image',
+    run: 'run',
+    shell: 'shell',
+    workdir: 'workdir',
+    env: 'env',
+    user: 'user',
+    mountWorkspace: 'mount-workspace',
+    network: 'network',
+    timeout: 'timeout',
+    config: 'config',
+    concurrency: 'concurrency',
+    service: 'service',
+    ports: 'ports',
+    waitFor: 'wait-for',
+    startupTimeout: 'startup-timeout',
+    serviceTest: 'service-test',
+    logLines: 'log-lines',
+    junit: 'junit'
+};
+const Output = {
+    passed: 'passed',
+    failed: 'failed',
+    total: 'total',
+    report: 'report'
+};
+/**
+ * Command tests in flight by default: 2 per core (at least 2, at most 16). Each test is a
+ * fresh container, and the tests of one slot share a network holder (lanes.ts), so a
+ * container costs the engine about half as much as `docker run`; more slots than that
+ * mostly add holders and contention on a 2-core runner.
+ */
+function defaultConcurrency(cores) {
+    return Math.min(16, Math.max(2, 2 * cores));
+}
+/** Pure: raw input strings → typed inputs (every mistake an InputError naming the input). */
+function parseInputs(get, cores = external_node_os_default().availableParallelism()) {
+    const image = get(Input.image);
+    if (image === '')
+        throw new errors_InputError(Input.image, 'is required: expected the image to test: the `image` output of build-image (repo@sha256:… or an image id)');
+    const shell = get(Input.shell).split(/\s+/).filter(Boolean);
+    const ports = parseList(Input.ports, get(Input.ports));
+    for (const p of ports) {
+        if (!/^\d{1,5}(\/(tcp|udp|sctp))?$/.test(p))
+            throw new errors_InputError(Input.ports, `expected container ports such as 8080 or 8080/tcp, got ${JSON.stringify(p)}`);
+    }
+    const waitFor = parseWaitFor(get(Input.waitFor), Input.waitFor);
+    const serviceTest = get(Input.serviceTest);
+    const inputs = {
+        image,
+        run: get(Input.run),
+        shell: shell.length > 0 ? shell : ['sh', '-e'],
+        workdir: get(Input.workdir),
+        env: parseKeyValues(Input.env, get(Input.env)),
+        user: get(Input.user),
+        mountWorkspace: parseBoolean(Input.mountWorkspace, get(Input.mountWorkspace), false),
+        network: get(Input.network),
+        timeoutMs: parseDuration(Input.timeout, get(Input.timeout), 600_000),
+        config: parseList(Input.config, get(Input.config)),
+        concurrency: parseInteger(Input.concurrency, get(Input.concurrency), defaultConcurrency(cores), {
+            min: 1,
+            max: 64
+        }),
+        service: parseBoolean(Input.service, get(Input.service), false) ||
+            serviceTest !== '' ||
+            waitFor.kind !== 'none',
+        ports,
+        waitFor,
+        startupTimeoutMs: parseDuration(Input.startupTimeout, get(Input.startupTimeout), 60_000),
+        serviceTest,
+        logLines: parseInteger(Input.logLines, get(Input.logLines), 50, { min: 1, max: 10_000 }),
+        junit: get(Input.junit)
+    };
+    if (inputs.timeoutMs === 0)
+        throw new errors_InputError(Input.timeout, 'expected a duration above 0');
+    if (inputs.startupTimeoutMs === 0)
+        throw new errors_InputError(Input.startupTimeout, 'expected a duration above 0');
+    if (inputs.run === '' && inputs.config.length === 0 && !inputs.service) {
+        throw new errors_InputError(Input.run, 'nothing to test: set at least one of `run` (a script), `config` (a structure-test file) or `service: true`');
+    }
+    return inputs;
+}
+function getInputs() {
+    return parseInputs(raw);
+}
+
+;// CONCATENATED MODULE: ./src/test-in-container/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Where the JUnit report goes: the `junit` input (relative to the workspace) or RUNNER_TEMP. */
+function reportPath(inputs, env) {
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    if (inputs.junit)
+        return external_node_path_default().resolve(workspace, inputs.junit);
+    return external_node_path_default().join(env.RUNNER_TEMP || external_node_os_default().tmpdir(), 'test-in-container', 'junit.xml');
+}
+/** State saved for the post step. */
+const State = { step: 'step' };
+/** Runs the tests against the image; failed tests are the outcome's (annotated) `failure`. */
+async function execute(inputs, ctx) {
+    const workspace = ctx.workspace;
+    if (inputs.mountWorkspace && !ctx.env.GITHUB_WORKSPACE) {
+        throw new errors_InputError(Input.mountWorkspace, 'is true but GITHUB_WORKSPACE is not set');
+    }
+    const binary = 'docker';
+    const started = new Date().toISOString();
+    const result = await testImage({
+        ...inputs,
+        config: inputs.config.map(c => external_node_path_default().resolve(workspace, c)),
+        workspace: inputs.mountWorkspace ? workspace : undefined,
+        cwd: workspace
+    }, new DockerCli(binary), binary, ctx.logger);
+    const reportFile = reportPath(inputs, ctx.env);
+    await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(reportFile), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(reportFile, toJUnit(result.cases, { image: inputs.image, timestamp: started }));
+    const t = totals(result.cases);
+    const failures = [];
+    for (const c of result.cases) {
+        if (c.status === 'failed') {
+            const a = annotation(c);
+            ctx.logger.error(a.message, { title: a.title });
+            failures.push(a.title);
+        }
+    }
+    const line = `${t.passed} passed, ${t.failed} failed of ${t.total}; JUnit report: ${reportFile}`;
+    ctx.logger.info(line);
+    return {
+        outputs: {
+            [Output.passed]: String(t.passed),
+            [Output.failed]: String(t.failed),
+            [Output.total]: String(t.total),
+            [Output.report]: reportFile
+        },
+        summary: summaryMarkdown(result.cases, inputs.image, reportFile),
+        // Each failed test already has its own error annotation: fail the step without another.
+        failure: t.failed > 0 ? `${t.failed} of ${t.total} tests failed: ${failures.join('; ')}` : undefined,
+        failureAnnotated: true,
+        result: { passed: t.passed, failed: t.failed, total: t.total, report: reportFile, failures }
+    };
+}
+async function run() {
+    // The post step (runs.post, the same bundle): remove whatever a cancelled run left.
+    const saved = lib_core/* getState */.Gu(State.step);
+    if (saved) {
+        await runAction('test-in-container (post)', async () => {
+            const ids = await removeStepContainers(new DockerCli(), saved);
+            if (ids.length > 0)
+                lib_core/* info */.pq(`Removed ${ids.length} container(s) left by a cancelled run`);
+        });
+        return;
+    }
+    await runAction('test-in-container', async () => {
+        lib_core/* saveState */.LZ(State.step, step.id);
+        await report(await execute(getInputs(), stepContext()));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/test-in-container/index.ts
+
+void run();
+
+})();
+
+module.exports = __webpack_exports__;
+/******/ })()
+;

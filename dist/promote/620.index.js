@@ -1,35 +1,36 @@
-export const id = 936;
-export const ids = [936];
-export const modules = {
+exports.id = 620;
+exports.ids = [620];
+exports.modules = {
 
-/***/ 3368:
+/***/ 1772:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 var __webpack_unused_export__;
 
 
-const Client = __webpack_require__(5450)
-const Dispatcher = __webpack_require__(2091)
-const Pool = __webpack_require__(7404)
-const BalancedPool = __webpack_require__(8973)
-const Agent = __webpack_require__(6261)
-const ProxyAgent = __webpack_require__(9848)
-const EnvHttpProxyAgent = __webpack_require__(7897)
-const RetryAgent = __webpack_require__(9501)
-const errors = __webpack_require__(8091)
-const util = __webpack_require__(1544)
+const Client = __webpack_require__(9561)
+const Dispatcher = __webpack_require__(3551)
+const Pool = __webpack_require__(9856)
+const BalancedPool = __webpack_require__(6737)
+const Agent = __webpack_require__(6505)
+const ProxyAgent = __webpack_require__(9228)
+const EnvHttpProxyAgent = __webpack_require__(461)
+const RetryAgent = __webpack_require__(9606)
+const errors = __webpack_require__(4495)
+const util = __webpack_require__(628)
 const { InvalidArgumentError } = errors
-const api = __webpack_require__(5407)
-const buildConnector = __webpack_require__(2296)
-const MockClient = __webpack_require__(8957)
-const MockAgent = __webpack_require__(5973)
-const MockPool = __webpack_require__(8780)
-const mockErrors = __webpack_require__(5445)
-const RetryHandler = __webpack_require__(112)
-const { getGlobalDispatcher, setGlobalDispatcher } = __webpack_require__(5837)
-const DecoratorHandler = __webpack_require__(7011)
-const RedirectHandler = __webpack_require__(5050)
-const createRedirectInterceptor = __webpack_require__(1676)
+const api = __webpack_require__(1163)
+const buildConnector = __webpack_require__(9100)
+const MockClient = __webpack_require__(3313)
+const MockAgent = __webpack_require__(2385)
+const MockPool = __webpack_require__(4504)
+const mockErrors = __webpack_require__(7353)
+const RetryHandler = __webpack_require__(9804)
+const { getGlobalDispatcher, setGlobalDispatcher } = __webpack_require__(5249)
+const DecoratorHandler = __webpack_require__(263)
+const RedirectHandler = __webpack_require__(3950)
+const createRedirectInterceptor = __webpack_require__(8528)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -47,10 +48,10 @@ __webpack_unused_export__ = DecoratorHandler
 __webpack_unused_export__ = RedirectHandler
 __webpack_unused_export__ = createRedirectInterceptor
 __webpack_unused_export__ = {
-  redirect: __webpack_require__(3650),
-  retry: __webpack_require__(3874),
-  dump: __webpack_require__(2375),
-  dns: __webpack_require__(7251)
+  redirect: __webpack_require__(2046),
+  retry: __webpack_require__(9286),
+  dump: __webpack_require__(4744),
+  dns: __webpack_require__(7319)
 }
 
 __webpack_unused_export__ = buildConnector
@@ -112,7 +113,7 @@ function makeDispatcher (fn) {
 __webpack_unused_export__ = setGlobalDispatcher
 __webpack_unused_export__ = getGlobalDispatcher
 
-const fetchImpl = (__webpack_require__(7302).fetch)
+const fetchImpl = (__webpack_require__(1746).fetch)
 __webpack_unused_export__ = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -124,39 +125,39 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __webpack_require__(3676).Headers
-/* unused reexport */ __webpack_require__(9107).Response
-/* unused reexport */ __webpack_require__(6055).Request
-/* unused reexport */ __webpack_require__(9662).FormData
+/* unused reexport */ __webpack_require__(1688).Headers
+/* unused reexport */ __webpack_require__(5135).Response
+/* unused reexport */ __webpack_require__(2603).Request
+/* unused reexport */ __webpack_require__(9714).FormData
 __webpack_unused_export__ = globalThis.File ?? (__webpack_require__(4573).File)
-/* unused reexport */ __webpack_require__(6299).FileReader
+/* unused reexport */ __webpack_require__(2615).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __webpack_require__(2443)
+const { setGlobalOrigin, getGlobalOrigin } = __webpack_require__(8263)
 
 __webpack_unused_export__ = setGlobalOrigin
 __webpack_unused_export__ = getGlobalOrigin
 
-const { CacheStorage } = __webpack_require__(6949)
-const { kConstruct } = __webpack_require__(7589)
+const { CacheStorage } = __webpack_require__(2185)
+const { kConstruct } = __webpack_require__(2241)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 __webpack_unused_export__ = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __webpack_require__(5437)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __webpack_require__(9481)
 
 __webpack_unused_export__ = deleteCookie
 __webpack_unused_export__ = getCookies
 __webpack_unused_export__ = getSetCookies
 __webpack_unused_export__ = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __webpack_require__(980)
+const { parseMIMEType, serializeAMimeType } = __webpack_require__(7272)
 
 __webpack_unused_export__ = parseMIMEType
 __webpack_unused_export__ = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __webpack_require__(44)
-/* unused reexport */ __webpack_require__(5366).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __webpack_require__(7424)
+/* unused reexport */ __webpack_require__(1378).WebSocket
 __webpack_unused_export__ = CloseEvent
 __webpack_unused_export__ = ErrorEvent
 __webpack_unused_export__ = MessageEvent
@@ -172,18 +173,18 @@ __webpack_unused_export__ = MockPool
 __webpack_unused_export__ = MockAgent
 __webpack_unused_export__ = mockErrors
 
-const { EventSource } = __webpack_require__(6942)
+const { EventSource } = __webpack_require__(9882)
 
 __webpack_unused_export__ = EventSource
 
 
 /***/ }),
 
-/***/ 9318:
+/***/ 8898:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const { addAbortListener } = __webpack_require__(1544)
-const { RequestAbortedError } = __webpack_require__(8091)
+const { addAbortListener } = __webpack_require__(628)
+const { RequestAbortedError } = __webpack_require__(4495)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -243,16 +244,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9724:
+/***/ 8080:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
 const { AsyncResource } = __webpack_require__(6698)
-const { InvalidArgumentError, SocketError } = __webpack_require__(8091)
-const util = __webpack_require__(1544)
-const { addSignal, removeSignal } = __webpack_require__(9318)
+const { InvalidArgumentError, SocketError } = __webpack_require__(4495)
+const util = __webpack_require__(628)
+const { addSignal, removeSignal } = __webpack_require__(8898)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -358,9 +360,10 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6998:
+/***/ 4058:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
@@ -372,10 +375,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __webpack_require__(8091)
-const util = __webpack_require__(1544)
+} = __webpack_require__(4495)
+const util = __webpack_require__(628)
 const { AsyncResource } = __webpack_require__(6698)
-const { addSignal, removeSignal } = __webpack_require__(9318)
+const { addSignal, removeSignal } = __webpack_require__(8898)
 const assert = __webpack_require__(4589)
 
 const kResume = Symbol('resume')
@@ -616,16 +619,17 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 8675:
+/***/ 9951:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
-const { Readable } = __webpack_require__(3135)
-const { InvalidArgumentError, RequestAbortedError } = __webpack_require__(8091)
-const util = __webpack_require__(1544)
-const { getResolveErrorBodyCallback } = __webpack_require__(8447)
+const { Readable } = __webpack_require__(1195)
+const { InvalidArgumentError, RequestAbortedError } = __webpack_require__(4495)
+const util = __webpack_require__(628)
+const { getResolveErrorBodyCallback } = __webpack_require__(6547)
 const { AsyncResource } = __webpack_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -837,18 +841,19 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 576:
+/***/ 6412:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
 const { finished, PassThrough } = __webpack_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __webpack_require__(8091)
-const util = __webpack_require__(1544)
-const { getResolveErrorBodyCallback } = __webpack_require__(8447)
+const { InvalidArgumentError, InvalidReturnValueError } = __webpack_require__(4495)
+const util = __webpack_require__(628)
+const { getResolveErrorBodyCallback } = __webpack_require__(6547)
 const { AsyncResource } = __webpack_require__(6698)
-const { addSignal, removeSignal } = __webpack_require__(9318)
+const { addSignal, removeSignal } = __webpack_require__(8898)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -1064,15 +1069,16 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 2274:
+/***/ 5454:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { InvalidArgumentError, SocketError } = __webpack_require__(8091)
+const { InvalidArgumentError, SocketError } = __webpack_require__(4495)
 const { AsyncResource } = __webpack_require__(6698)
-const util = __webpack_require__(1544)
-const { addSignal, removeSignal } = __webpack_require__(9318)
+const util = __webpack_require__(628)
+const { addSignal, removeSignal } = __webpack_require__(8898)
 const assert = __webpack_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -1179,32 +1185,34 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 5407:
+/***/ 1163:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-module.exports.request = __webpack_require__(8675)
-module.exports.stream = __webpack_require__(576)
-module.exports.pipeline = __webpack_require__(6998)
-module.exports.upgrade = __webpack_require__(2274)
-module.exports.connect = __webpack_require__(9724)
+module.exports.request = __webpack_require__(9951)
+module.exports.stream = __webpack_require__(6412)
+module.exports.pipeline = __webpack_require__(4058)
+module.exports.upgrade = __webpack_require__(5454)
+module.exports.connect = __webpack_require__(8080)
 
 
 /***/ }),
 
-/***/ 3135:
+/***/ 1195:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 // Ported from https://github.com/nodejs/undici/pull/907
 
 
 
 const assert = __webpack_require__(4589)
 const { Readable } = __webpack_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __webpack_require__(8091)
-const util = __webpack_require__(1544)
-const { ReadableStreamFrom } = __webpack_require__(1544)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __webpack_require__(4495)
+const util = __webpack_require__(628)
+const { ReadableStreamFrom } = __webpack_require__(628)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -1585,15 +1593,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 8447:
+/***/ 6547:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 const assert = __webpack_require__(4589)
 const {
   ResponseStatusCodeError
-} = __webpack_require__(8091)
+} = __webpack_require__(4495)
 
-const { chunksDecode } = __webpack_require__(3135)
+const { chunksDecode } = __webpack_require__(1195)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -1685,16 +1693,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2296:
+/***/ 9100:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const net = __webpack_require__(7030)
 const assert = __webpack_require__(4589)
-const util = __webpack_require__(1544)
-const { InvalidArgumentError, ConnectTimeoutError } = __webpack_require__(8091)
-const timers = __webpack_require__(2563)
+const util = __webpack_require__(628)
+const { InvalidArgumentError, ConnectTimeoutError } = __webpack_require__(4495)
+const timers = __webpack_require__(8743)
 
 function noop () {}
 
@@ -1932,9 +1941,10 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 1303:
+/***/ 8827:
 /***/ ((module) => {
 
+"use strict";
 
 
 /** @type {Record<string, string | undefined>} */
@@ -2057,9 +2067,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8150:
+/***/ 9658:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 const diagnosticsChannel = __webpack_require__(3053)
 const util = __webpack_require__(7975)
@@ -2266,9 +2277,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8091:
+/***/ 4495:
 /***/ ((module) => {
 
+"use strict";
 
 
 const kUndiciError = Symbol.for('undici.error.UND_ERR')
@@ -2698,15 +2710,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8823:
+/***/ 8131:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __webpack_require__(8091)
+} = __webpack_require__(4495)
 const assert = __webpack_require__(4589)
 const {
   isValidHTTPToken,
@@ -2721,9 +2734,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __webpack_require__(1544)
-const { channels } = __webpack_require__(8150)
-const { headerNameLowerCasedRecord } = __webpack_require__(1303)
+} = __webpack_require__(628)
+const { channels } = __webpack_require__(9658)
+const { headerNameLowerCasedRecord } = __webpack_require__(8827)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -3187,7 +3200,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 9411:
+/***/ 5879:
 /***/ ((module) => {
 
 module.exports = {
@@ -3261,15 +3274,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3568:
+/***/ 6972:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __webpack_require__(1303)
+} = __webpack_require__(8827)
 
 class TstNode {
   /** @type {any} */
@@ -3420,13 +3434,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1544:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __webpack_require__(9411)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __webpack_require__(5879)
 const { IncomingMessage } = __webpack_require__(7067)
 const stream = __webpack_require__(7075)
 const net = __webpack_require__(7030)
@@ -3434,9 +3449,9 @@ const { Blob } = __webpack_require__(4573)
 const nodeUtil = __webpack_require__(7975)
 const { stringify } = __webpack_require__(1792)
 const { EventEmitter: EE } = __webpack_require__(8474)
-const { InvalidArgumentError } = __webpack_require__(8091)
-const { headerNameLowerCasedRecord } = __webpack_require__(1303)
-const { tree } = __webpack_require__(3568)
+const { InvalidArgumentError } = __webpack_require__(4495)
+const { headerNameLowerCasedRecord } = __webpack_require__(8827)
+const { tree } = __webpack_require__(6972)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -4146,18 +4161,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6261:
+/***/ 6505:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { InvalidArgumentError } = __webpack_require__(8091)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __webpack_require__(9411)
-const DispatcherBase = __webpack_require__(4745)
-const Pool = __webpack_require__(7404)
-const Client = __webpack_require__(5450)
-const util = __webpack_require__(1544)
-const createRedirectInterceptor = __webpack_require__(1676)
+const { InvalidArgumentError } = __webpack_require__(4495)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __webpack_require__(5879)
+const DispatcherBase = __webpack_require__(8741)
+const Pool = __webpack_require__(9856)
+const Client = __webpack_require__(9561)
+const util = __webpack_require__(628)
+const createRedirectInterceptor = __webpack_require__(8528)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -4286,15 +4302,16 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 8973:
+/***/ 6737:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __webpack_require__(8091)
+} = __webpack_require__(4495)
 const {
   PoolBase,
   kClients,
@@ -4302,10 +4319,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __webpack_require__(3272)
-const Pool = __webpack_require__(7404)
-const { kUrl, kInterceptors } = __webpack_require__(9411)
-const { parseOrigin } = __webpack_require__(1544)
+} = __webpack_require__(5700)
+const Pool = __webpack_require__(9856)
+const { kUrl, kInterceptors } = __webpack_require__(5879)
+const { parseOrigin } = __webpack_require__(628)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -4502,17 +4519,18 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 1557:
+/***/ 6721:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 /* global WebAssembly */
 
 const assert = __webpack_require__(4589)
-const util = __webpack_require__(1544)
-const { channels } = __webpack_require__(8150)
-const timers = __webpack_require__(2563)
+const util = __webpack_require__(628)
+const { channels } = __webpack_require__(9658)
+const timers = __webpack_require__(8743)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -4525,7 +4543,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __webpack_require__(8091)
+} = __webpack_require__(4495)
 const {
   kUrl,
   kReset,
@@ -4558,9 +4576,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __webpack_require__(9411)
+} = __webpack_require__(5879)
 
-const constants = __webpack_require__(7424)
+const constants = __webpack_require__(3348)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -4572,11 +4590,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __webpack_require__(7846) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __webpack_require__(4186) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__webpack_require__(9474))
+    mod = await WebAssembly.compile(__webpack_require__(6934))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -4584,7 +4602,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __webpack_require__(7846))
+    mod = await WebAssembly.compile(llhttpWasmData || __webpack_require__(4186))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -5499,7 +5517,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__webpack_require__(8900).extractBody)
+      extractBody = (__webpack_require__(4928).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -6022,21 +6040,22 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 4092:
+/***/ 6584:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
 const { errorMonitor } = __webpack_require__(8474)
 const { pipeline } = __webpack_require__(7075)
-const util = __webpack_require__(1544)
+const util = __webpack_require__(628)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __webpack_require__(8091)
+} = __webpack_require__(4495)
 const {
   kUrl,
   kReset,
@@ -6055,7 +6074,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __webpack_require__(9411)
+} = __webpack_require__(5879)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -6461,7 +6480,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__webpack_require__(8900).extractBody)
+    extractBody ??= (__webpack_require__(4928).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -6821,9 +6840,10 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 5450:
+/***/ 9561:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 // @ts-check
 
 
@@ -6831,16 +6851,16 @@ module.exports = connectH2
 const assert = __webpack_require__(4589)
 const net = __webpack_require__(7030)
 const http = __webpack_require__(7067)
-const util = __webpack_require__(1544)
-const { channels } = __webpack_require__(8150)
-const Request = __webpack_require__(8823)
-const DispatcherBase = __webpack_require__(4745)
+const util = __webpack_require__(628)
+const { channels } = __webpack_require__(9658)
+const Request = __webpack_require__(8131)
+const DispatcherBase = __webpack_require__(8741)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __webpack_require__(8091)
-const buildConnector = __webpack_require__(2296)
+} = __webpack_require__(4495)
+const buildConnector = __webpack_require__(9100)
 const {
   kUrl,
   kServerName,
@@ -6882,9 +6902,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __webpack_require__(9411)
-const connectH1 = __webpack_require__(1557)
-const connectH2 = __webpack_require__(4092)
+} = __webpack_require__(5879)
+const connectH1 = __webpack_require__(6721)
+const connectH2 = __webpack_require__(6584)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -7192,7 +7212,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __webpack_require__(1676)
+const createRedirectInterceptor = __webpack_require__(8528)
 
 function onError (client, err) {
   if (
@@ -7452,19 +7472,20 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 4745:
+/***/ 8741:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const buffer = __webpack_require__(4573)
-const Dispatcher = __webpack_require__(2091)
+const Dispatcher = __webpack_require__(3551)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __webpack_require__(8091)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __webpack_require__(9411)
+} = __webpack_require__(4495)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __webpack_require__(5879)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -7667,9 +7688,10 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2091:
+/***/ 3551:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 const EventEmitter = __webpack_require__(8474)
 
@@ -7739,15 +7761,16 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 7897:
+/***/ 461:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const DispatcherBase = __webpack_require__(4745)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __webpack_require__(9411)
-const ProxyAgent = __webpack_require__(9848)
-const Agent = __webpack_require__(6261)
+const DispatcherBase = __webpack_require__(8741)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __webpack_require__(5879)
+const ProxyAgent = __webpack_require__(9228)
+const Agent = __webpack_require__(6505)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -7906,9 +7929,10 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 6524:
+/***/ 576:
 /***/ ((module) => {
 
+"use strict";
 /* eslint-disable */
 
 
@@ -8030,15 +8054,16 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 3272:
+/***/ 5700:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const DispatcherBase = __webpack_require__(4745)
-const FixedQueue = __webpack_require__(6524)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __webpack_require__(9411)
-const PoolStats = __webpack_require__(9686)
+const DispatcherBase = __webpack_require__(8741)
+const FixedQueue = __webpack_require__(576)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __webpack_require__(5879)
+const PoolStats = __webpack_require__(8402)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -8231,10 +8256,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9686:
+/***/ 8402:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __webpack_require__(9411)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __webpack_require__(5879)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -8272,9 +8297,10 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 7404:
+/***/ 9856:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
@@ -8283,14 +8309,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __webpack_require__(3272)
-const Client = __webpack_require__(5450)
+} = __webpack_require__(5700)
+const Client = __webpack_require__(9561)
 const {
   InvalidArgumentError
-} = __webpack_require__(8091)
-const util = __webpack_require__(1544)
-const { kUrl, kInterceptors } = __webpack_require__(9411)
-const buildConnector = __webpack_require__(2296)
+} = __webpack_require__(4495)
+const util = __webpack_require__(628)
+const { kUrl, kInterceptors } = __webpack_require__(5879)
+const buildConnector = __webpack_require__(9100)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -8386,19 +8412,20 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9848:
+/***/ 9228:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __webpack_require__(9411)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __webpack_require__(5879)
 const { URL } = __webpack_require__(3136)
-const Agent = __webpack_require__(6261)
-const Pool = __webpack_require__(7404)
-const DispatcherBase = __webpack_require__(4745)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __webpack_require__(8091)
-const buildConnector = __webpack_require__(2296)
-const Client = __webpack_require__(5450)
+const Agent = __webpack_require__(6505)
+const Pool = __webpack_require__(9856)
+const DispatcherBase = __webpack_require__(8741)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __webpack_require__(4495)
+const buildConnector = __webpack_require__(9100)
+const Client = __webpack_require__(9561)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -8667,13 +8694,14 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 9501:
+/***/ 9606:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const Dispatcher = __webpack_require__(2091)
-const RetryHandler = __webpack_require__(112)
+const Dispatcher = __webpack_require__(3551)
+const RetryHandler = __webpack_require__(9804)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -8709,16 +8737,17 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 5837:
+/***/ 5249:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __webpack_require__(8091)
-const Agent = __webpack_require__(6261)
+const { InvalidArgumentError } = __webpack_require__(4495)
+const Agent = __webpack_require__(6505)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -8748,9 +8777,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7011:
+/***/ 263:
 /***/ ((module) => {
 
+"use strict";
 
 
 module.exports = class DecoratorHandler {
@@ -8799,15 +8829,16 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 5050:
+/***/ 3950:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const util = __webpack_require__(1544)
-const { kBodyUsed } = __webpack_require__(9411)
+const util = __webpack_require__(628)
+const { kBodyUsed } = __webpack_require__(5879)
 const assert = __webpack_require__(4589)
-const { InvalidArgumentError } = __webpack_require__(8091)
+const { InvalidArgumentError } = __webpack_require__(4495)
 const EE = __webpack_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -9038,20 +9069,21 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 112:
+/***/ 9804:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 const assert = __webpack_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __webpack_require__(9411)
-const { RequestRetryError } = __webpack_require__(8091)
+const { kRetryHandlerDefaultRetry } = __webpack_require__(5879)
+const { RequestRetryError } = __webpack_require__(4495)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __webpack_require__(1544)
+} = __webpack_require__(628)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -9482,14 +9514,15 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 7251:
+/***/ 7319:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 const { isIP } = __webpack_require__(7030)
 const { lookup } = __webpack_require__(610)
-const DecoratorHandler = __webpack_require__(7011)
-const { InvalidArgumentError, InformationalError } = __webpack_require__(8091)
+const DecoratorHandler = __webpack_require__(263)
+const { InvalidArgumentError, InformationalError } = __webpack_require__(4495)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -9864,14 +9897,15 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 2375:
+/***/ 4744:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const util = __webpack_require__(1544)
-const { InvalidArgumentError, RequestAbortedError } = __webpack_require__(8091)
-const DecoratorHandler = __webpack_require__(7011)
+const util = __webpack_require__(628)
+const { InvalidArgumentError, RequestAbortedError } = __webpack_require__(4495)
+const DecoratorHandler = __webpack_require__(263)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -9994,12 +10028,13 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 1676:
+/***/ 8528:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const RedirectHandler = __webpack_require__(5050)
+const RedirectHandler = __webpack_require__(3950)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -10022,11 +10057,12 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 3650:
+/***/ 2046:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
-const RedirectHandler = __webpack_require__(5050)
+const RedirectHandler = __webpack_require__(3950)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -10053,11 +10089,12 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 3874:
+/***/ 9286:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
-const RetryHandler = __webpack_require__(112)
+const RetryHandler = __webpack_require__(9804)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -10079,13 +10116,14 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 7424:
+/***/ 3348:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __webpack_require__(8916);
+const utils_1 = __webpack_require__(5080);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -10363,9 +10401,10 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 7846:
+/***/ 4186:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Buffer } = __webpack_require__(4573)
@@ -10375,9 +10414,10 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 9474:
+/***/ 6934:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Buffer } = __webpack_require__(4573)
@@ -10387,9 +10427,10 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 8916:
+/***/ 5080:
 /***/ ((__unused_webpack_module, exports) => {
 
+"use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.enumToMap = void 0;
@@ -10408,13 +10449,14 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 5973:
+/***/ 2385:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kClients } = __webpack_require__(9411)
-const Agent = __webpack_require__(6261)
+const { kClients } = __webpack_require__(5879)
+const Agent = __webpack_require__(6505)
 const {
   kAgent,
   kMockAgentSet,
@@ -10425,14 +10467,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __webpack_require__(8149)
-const MockClient = __webpack_require__(8957)
-const MockPool = __webpack_require__(8780)
-const { matchValue, buildMockOptions } = __webpack_require__(1725)
-const { InvalidArgumentError, UndiciError } = __webpack_require__(8091)
-const Dispatcher = __webpack_require__(2091)
-const Pluralizer = __webpack_require__(8353)
-const PendingInterceptorsFormatter = __webpack_require__(1030)
+} = __webpack_require__(5289)
+const MockClient = __webpack_require__(3313)
+const MockPool = __webpack_require__(4504)
+const { matchValue, buildMockOptions } = __webpack_require__(6673)
+const { InvalidArgumentError, UndiciError } = __webpack_require__(4495)
+const Dispatcher = __webpack_require__(3551)
+const Pluralizer = __webpack_require__(8517)
+const PendingInterceptorsFormatter = __webpack_require__(5410)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -10575,14 +10617,15 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 8957:
+/***/ 3313:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { promisify } = __webpack_require__(7975)
-const Client = __webpack_require__(5450)
-const { buildMockDispatch } = __webpack_require__(1725)
+const Client = __webpack_require__(9561)
+const { buildMockDispatch } = __webpack_require__(6673)
 const {
   kDispatches,
   kMockAgent,
@@ -10591,10 +10634,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __webpack_require__(8149)
-const { MockInterceptor } = __webpack_require__(1599)
-const Symbols = __webpack_require__(9411)
-const { InvalidArgumentError } = __webpack_require__(8091)
+} = __webpack_require__(5289)
+const { MockInterceptor } = __webpack_require__(7147)
+const Symbols = __webpack_require__(5879)
+const { InvalidArgumentError } = __webpack_require__(4495)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -10641,12 +10684,13 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 5445:
+/***/ 7353:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { UndiciError } = __webpack_require__(8091)
+const { UndiciError } = __webpack_require__(4495)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -10676,12 +10720,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1599:
+/***/ 7147:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { getResponseData, buildKey, addMockDispatch } = __webpack_require__(1725)
+const { getResponseData, buildKey, addMockDispatch } = __webpack_require__(6673)
 const {
   kDispatches,
   kDispatchKey,
@@ -10689,9 +10734,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __webpack_require__(8149)
-const { InvalidArgumentError } = __webpack_require__(8091)
-const { buildURL } = __webpack_require__(1544)
+} = __webpack_require__(5289)
+const { InvalidArgumentError } = __webpack_require__(4495)
+const { buildURL } = __webpack_require__(628)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -10890,14 +10935,15 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 8780:
+/***/ 4504:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { promisify } = __webpack_require__(7975)
-const Pool = __webpack_require__(7404)
-const { buildMockDispatch } = __webpack_require__(1725)
+const Pool = __webpack_require__(9856)
+const { buildMockDispatch } = __webpack_require__(6673)
 const {
   kDispatches,
   kMockAgent,
@@ -10906,10 +10952,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __webpack_require__(8149)
-const { MockInterceptor } = __webpack_require__(1599)
-const Symbols = __webpack_require__(9411)
-const { InvalidArgumentError } = __webpack_require__(8091)
+} = __webpack_require__(5289)
+const { MockInterceptor } = __webpack_require__(7147)
+const Symbols = __webpack_require__(5879)
+const { InvalidArgumentError } = __webpack_require__(4495)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -10956,9 +11002,10 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 8149:
+/***/ 5289:
 /***/ ((module) => {
 
+"use strict";
 
 
 module.exports = {
@@ -10986,20 +11033,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1725:
+/***/ 6673:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { MockNotMatchedError } = __webpack_require__(5445)
+const { MockNotMatchedError } = __webpack_require__(7353)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __webpack_require__(8149)
-const { buildURL } = __webpack_require__(1544)
+} = __webpack_require__(5289)
+const { buildURL } = __webpack_require__(628)
 const { STATUS_CODES } = __webpack_require__(7067)
 const {
   types: {
@@ -11360,9 +11408,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1030:
+/***/ 5410:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Transform } = __webpack_require__(7075)
@@ -11410,9 +11459,10 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8353:
+/***/ 8517:
 /***/ ((module) => {
 
+"use strict";
 
 
 const singulars = {
@@ -11446,9 +11496,10 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 2563:
+/***/ 8743:
 /***/ ((module) => {
 
+"use strict";
 
 
 /**
@@ -11876,20 +11927,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4330:
+/***/ 3670:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kConstruct } = __webpack_require__(7589)
-const { urlEquals, getFieldValues } = __webpack_require__(102)
-const { kEnumerableProperty, isDisturbed } = __webpack_require__(1544)
-const { webidl } = __webpack_require__(253)
-const { Response, cloneResponse, fromInnerResponse } = __webpack_require__(9107)
-const { Request, fromInnerRequest } = __webpack_require__(6055)
-const { kState } = __webpack_require__(4883)
-const { fetching } = __webpack_require__(7302)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __webpack_require__(4296)
+const { kConstruct } = __webpack_require__(2241)
+const { urlEquals, getFieldValues } = __webpack_require__(1290)
+const { kEnumerableProperty, isDisturbed } = __webpack_require__(628)
+const { webidl } = __webpack_require__(2057)
+const { Response, cloneResponse, fromInnerResponse } = __webpack_require__(5135)
+const { Request, fromInnerRequest } = __webpack_require__(2603)
+const { kState } = __webpack_require__(943)
+const { fetching } = __webpack_require__(1746)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __webpack_require__(5484)
 const assert = __webpack_require__(4589)
 
 /**
@@ -12742,15 +12794,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6949:
+/***/ 2185:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kConstruct } = __webpack_require__(7589)
-const { Cache } = __webpack_require__(4330)
-const { webidl } = __webpack_require__(253)
-const { kEnumerableProperty } = __webpack_require__(1544)
+const { kConstruct } = __webpack_require__(2241)
+const { Cache } = __webpack_require__(3670)
+const { webidl } = __webpack_require__(2057)
+const { kEnumerableProperty } = __webpack_require__(628)
 
 class CacheStorage {
   /**
@@ -12901,26 +12954,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7589:
+/***/ 2241:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 module.exports = {
-  kConstruct: (__webpack_require__(9411).kConstruct)
+  kConstruct: (__webpack_require__(5879).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 102:
+/***/ 1290:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
-const { URLSerializer } = __webpack_require__(980)
-const { isValidHeaderName } = __webpack_require__(4296)
+const { URLSerializer } = __webpack_require__(7272)
+const { isValidHeaderName } = __webpack_require__(5484)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -12965,9 +13020,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6820:
+/***/ 9392:
 /***/ ((module) => {
 
+"use strict";
 
 
 // https://wicg.github.io/cookie-store/#cookie-maximum-attribute-value-size
@@ -12984,15 +13040,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5437:
+/***/ 9481:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { parseSetCookie } = __webpack_require__(2802)
-const { stringify } = __webpack_require__(5613)
-const { webidl } = __webpack_require__(253)
-const { Headers } = __webpack_require__(3676)
+const { parseSetCookie } = __webpack_require__(5774)
+const { stringify } = __webpack_require__(8241)
+const { webidl } = __webpack_require__(2057)
+const { Headers } = __webpack_require__(1688)
 
 /**
  * @typedef {Object} Cookie
@@ -13175,14 +13232,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2802:
+/***/ 5774:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __webpack_require__(6820)
-const { isCTLExcludingHtab } = __webpack_require__(5613)
-const { collectASequenceOfCodePointsFast } = __webpack_require__(980)
+const { maxNameValuePairSize, maxAttributeValueSize } = __webpack_require__(9392)
+const { isCTLExcludingHtab } = __webpack_require__(8241)
+const { collectASequenceOfCodePointsFast } = __webpack_require__(7272)
 const assert = __webpack_require__(4589)
 
 /**
@@ -13492,9 +13550,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5613:
+/***/ 8241:
 /***/ ((module) => {
 
+"use strict";
 
 
 /**
@@ -13851,13 +13910,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2455:
+/***/ 4363:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 const buffer = __webpack_require__(4573)
 const { Transform } = __webpack_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __webpack_require__(6627)
+const { isASCIINumber, isValidLastEventId } = __webpack_require__(447)
 
 /**
  * @type {number[]} BOM
@@ -14432,23 +14492,24 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6942:
+/***/ 9882:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { pipeline } = __webpack_require__(7075)
-const { fetching } = __webpack_require__(7302)
-const { makeRequest } = __webpack_require__(6055)
-const { webidl } = __webpack_require__(253)
-const { EventSourceStream } = __webpack_require__(2455)
-const { parseMIMEType } = __webpack_require__(980)
-const { createFastMessageEvent } = __webpack_require__(44)
-const { isNetworkError } = __webpack_require__(9107)
-const { delay } = __webpack_require__(6627)
-const { kEnumerableProperty } = __webpack_require__(1544)
-const { environmentSettingsObject } = __webpack_require__(4296)
-const { getGlobalDispatcher } = __webpack_require__(5837)
+const { fetching } = __webpack_require__(1746)
+const { makeRequest } = __webpack_require__(2603)
+const { webidl } = __webpack_require__(2057)
+const { EventSourceStream } = __webpack_require__(4363)
+const { parseMIMEType } = __webpack_require__(7272)
+const { createFastMessageEvent } = __webpack_require__(7424)
+const { isNetworkError } = __webpack_require__(5135)
+const { delay } = __webpack_require__(447)
+const { kEnumerableProperty } = __webpack_require__(628)
+const { environmentSettingsObject } = __webpack_require__(5484)
+const { getGlobalDispatcher } = __webpack_require__(5249)
 
 let experimentalWarned = false
 
@@ -14922,9 +14983,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6627:
+/***/ 447:
 /***/ ((module) => {
 
+"use strict";
 
 
 /**
@@ -14966,12 +15028,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8900:
+/***/ 4928:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const util = __webpack_require__(1544)
+const util = __webpack_require__(628)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -14981,16 +15044,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __webpack_require__(4296)
-const { FormData } = __webpack_require__(9662)
-const { kState } = __webpack_require__(4883)
-const { webidl } = __webpack_require__(253)
+} = __webpack_require__(5484)
+const { FormData } = __webpack_require__(9714)
+const { kState } = __webpack_require__(943)
+const { webidl } = __webpack_require__(2057)
 const { Blob } = __webpack_require__(4573)
 const assert = __webpack_require__(4589)
 const { isErrored, isDisturbed } = __webpack_require__(7075)
 const { isArrayBuffer } = __webpack_require__(3429)
-const { serializeAMimeType } = __webpack_require__(980)
-const { multipartFormDataParser } = __webpack_require__(3100)
+const { serializeAMimeType } = __webpack_require__(7272)
+const { multipartFormDataParser } = __webpack_require__(7688)
 let random
 
 try {
@@ -15502,9 +15565,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1207:
+/***/ 6067:
 /***/ ((module) => {
 
+"use strict";
 
 
 const corsSafeListedMethods = /** @type {const} */ (['GET', 'HEAD', 'POST'])
@@ -15633,9 +15697,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 980:
+/***/ 7272:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const assert = __webpack_require__(4589)
@@ -16384,12 +16449,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 933:
+/***/ 433:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kConnected, kSize } = __webpack_require__(9411)
+const { kConnected, kSize } = __webpack_require__(5879)
 
 class CompatWeakRef {
   constructor (value) {
@@ -16437,14 +16503,15 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 1506:
+/***/ 7430:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Blob, File } = __webpack_require__(4573)
-const { kState } = __webpack_require__(4883)
-const { webidl } = __webpack_require__(253)
+const { kState } = __webpack_require__(943)
+const { webidl } = __webpack_require__(2057)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -16570,16 +16637,17 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 3100:
+/***/ 7688:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __webpack_require__(1544)
-const { utf8DecodeBytes } = __webpack_require__(4296)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __webpack_require__(980)
-const { isFileLike } = __webpack_require__(1506)
-const { makeEntry } = __webpack_require__(9662)
+const { isUSVString, bufferToLowerCasedHeaderName } = __webpack_require__(628)
+const { utf8DecodeBytes } = __webpack_require__(5484)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __webpack_require__(7272)
+const { isFileLike } = __webpack_require__(7430)
+const { makeEntry } = __webpack_require__(9714)
 const assert = __webpack_require__(4589)
 const { File: NodeFile } = __webpack_require__(4573)
 
@@ -17051,16 +17119,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9662:
+/***/ 9714:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { isBlobLike, iteratorMixin } = __webpack_require__(4296)
-const { kState } = __webpack_require__(4883)
-const { kEnumerableProperty } = __webpack_require__(1544)
-const { FileLike, isFileLike } = __webpack_require__(1506)
-const { webidl } = __webpack_require__(253)
+const { isBlobLike, iteratorMixin } = __webpack_require__(5484)
+const { kState } = __webpack_require__(943)
+const { kEnumerableProperty } = __webpack_require__(628)
+const { FileLike, isFileLike } = __webpack_require__(7430)
+const { webidl } = __webpack_require__(2057)
 const { File: NativeFile } = __webpack_require__(4573)
 const nodeUtil = __webpack_require__(7975)
 
@@ -17310,9 +17379,10 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 2443:
+/***/ 8263:
 /***/ ((module) => {
 
+"use strict";
 
 
 // In case of breaking changes, increase the version
@@ -17357,21 +17427,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3676:
+/***/ 1688:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __webpack_require__(9411)
-const { kEnumerableProperty } = __webpack_require__(1544)
+const { kConstruct } = __webpack_require__(5879)
+const { kEnumerableProperty } = __webpack_require__(628)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __webpack_require__(4296)
-const { webidl } = __webpack_require__(253)
+} = __webpack_require__(5484)
+const { webidl } = __webpack_require__(2057)
 const assert = __webpack_require__(4589)
 const util = __webpack_require__(7975)
 
@@ -18051,9 +18122,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7302:
+/***/ 1746:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
@@ -18064,9 +18136,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __webpack_require__(9107)
-const { HeadersList } = __webpack_require__(3676)
-const { Request, cloneRequest } = __webpack_require__(6055)
+} = __webpack_require__(5135)
+const { HeadersList } = __webpack_require__(1688)
+const { Request, cloneRequest } = __webpack_require__(2603)
 const zlib = __webpack_require__(8522)
 const {
   bytesMatch,
@@ -18102,23 +18174,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __webpack_require__(4296)
-const { kState, kDispatcher } = __webpack_require__(4883)
+} = __webpack_require__(5484)
+const { kState, kDispatcher } = __webpack_require__(943)
 const assert = __webpack_require__(4589)
-const { safelyExtractBody, extractBody } = __webpack_require__(8900)
+const { safelyExtractBody, extractBody } = __webpack_require__(4928)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __webpack_require__(1207)
+} = __webpack_require__(6067)
 const EE = __webpack_require__(8474)
 const { Readable, pipeline, finished } = __webpack_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __webpack_require__(1544)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __webpack_require__(980)
-const { getGlobalDispatcher } = __webpack_require__(5837)
-const { webidl } = __webpack_require__(253)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __webpack_require__(628)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __webpack_require__(7272)
+const { getGlobalDispatcher } = __webpack_require__(5249)
+const { webidl } = __webpack_require__(2057)
 const { STATUS_CODES } = __webpack_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -20328,23 +20400,24 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6055:
+/***/ 2603:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __webpack_require__(8900)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __webpack_require__(3676)
-const { FinalizationRegistry } = __webpack_require__(933)()
-const util = __webpack_require__(1544)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __webpack_require__(4928)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __webpack_require__(1688)
+const { FinalizationRegistry } = __webpack_require__(433)()
+const util = __webpack_require__(628)
 const nodeUtil = __webpack_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __webpack_require__(4296)
+} = __webpack_require__(5484)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -20354,12 +20427,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __webpack_require__(1207)
+} = __webpack_require__(6067)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __webpack_require__(4883)
-const { webidl } = __webpack_require__(253)
-const { URLSerializer } = __webpack_require__(980)
-const { kConstruct } = __webpack_require__(9411)
+const { kHeaders, kSignal, kState, kDispatcher } = __webpack_require__(943)
+const { webidl } = __webpack_require__(2057)
+const { URLSerializer } = __webpack_require__(7272)
+const { kConstruct } = __webpack_require__(5879)
 const assert = __webpack_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __webpack_require__(8474)
 
@@ -21372,14 +21445,15 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9107:
+/***/ 5135:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __webpack_require__(3676)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __webpack_require__(8900)
-const util = __webpack_require__(1544)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __webpack_require__(1688)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __webpack_require__(4928)
+const util = __webpack_require__(628)
 const nodeUtil = __webpack_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -21391,16 +21465,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __webpack_require__(4296)
+} = __webpack_require__(5484)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __webpack_require__(1207)
-const { kState, kHeaders } = __webpack_require__(4883)
-const { webidl } = __webpack_require__(253)
-const { FormData } = __webpack_require__(9662)
-const { URLSerializer } = __webpack_require__(980)
-const { kConstruct } = __webpack_require__(9411)
+} = __webpack_require__(6067)
+const { kState, kHeaders } = __webpack_require__(943)
+const { webidl } = __webpack_require__(2057)
+const { FormData } = __webpack_require__(9714)
+const { URLSerializer } = __webpack_require__(7272)
+const { kConstruct } = __webpack_require__(5879)
 const assert = __webpack_require__(4589)
 const { types } = __webpack_require__(7975)
 
@@ -21989,9 +22063,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4883:
+/***/ 943:
 /***/ ((module) => {
 
+"use strict";
 
 
 module.exports = {
@@ -22005,21 +22080,22 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4296:
+/***/ 5484:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Transform } = __webpack_require__(7075)
 const zlib = __webpack_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __webpack_require__(1207)
-const { getGlobalOrigin } = __webpack_require__(2443)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __webpack_require__(980)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __webpack_require__(6067)
+const { getGlobalOrigin } = __webpack_require__(8263)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __webpack_require__(7272)
 const { performance } = __webpack_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __webpack_require__(1544)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __webpack_require__(628)
 const assert = __webpack_require__(4589)
 const { isUint8Array } = __webpack_require__(3429)
-const { webidl } = __webpack_require__(253)
+const { webidl } = __webpack_require__(2057)
 
 let supportedHashes = []
 
@@ -23644,14 +23720,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 253:
+/***/ 2057:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { types, inspect } = __webpack_require__(7975)
 const { markAsUncloneable } = __webpack_require__(5919)
-const { toUSVString } = __webpack_require__(1544)
+const { toUSVString } = __webpack_require__(628)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -24346,9 +24423,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5207:
+/***/ 3571:
 /***/ ((module) => {
 
+"use strict";
 
 
 /**
@@ -24643,25 +24721,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6299:
+/***/ 2615:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __webpack_require__(7522)
+} = __webpack_require__(6070)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __webpack_require__(9657)
-const { webidl } = __webpack_require__(253)
-const { kEnumerableProperty } = __webpack_require__(1544)
+} = __webpack_require__(3093)
+const { webidl } = __webpack_require__(2057)
+const { kEnumerableProperty } = __webpack_require__(628)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -24994,12 +25073,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2981:
+/***/ 3273:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { webidl } = __webpack_require__(253)
+const { webidl } = __webpack_require__(2057)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -25079,9 +25159,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9657:
+/***/ 3093:
 /***/ ((module) => {
 
+"use strict";
 
 
 module.exports = {
@@ -25096,9 +25177,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 6070:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const {
@@ -25107,10 +25189,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __webpack_require__(9657)
-const { ProgressEvent } = __webpack_require__(2981)
-const { getEncoding } = __webpack_require__(5207)
-const { serializeAMimeType, parseMIMEType } = __webpack_require__(980)
+} = __webpack_require__(3093)
+const { ProgressEvent } = __webpack_require__(3273)
+const { getEncoding } = __webpack_require__(3571)
+const { serializeAMimeType, parseMIMEType } = __webpack_require__(7272)
 const { types } = __webpack_require__(7975)
 const { StringDecoder } = __webpack_require__(3193)
 const { btoa } = __webpack_require__(4573)
@@ -25494,27 +25576,28 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2569:
+/***/ 221:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __webpack_require__(1816)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __webpack_require__(8900)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __webpack_require__(2456)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __webpack_require__(5673)
-const { channels } = __webpack_require__(8150)
-const { CloseEvent } = __webpack_require__(44)
-const { makeRequest } = __webpack_require__(6055)
-const { fetching } = __webpack_require__(7302)
-const { Headers, getHeadersList } = __webpack_require__(3676)
-const { getDecodeSplit } = __webpack_require__(4296)
-const { WebsocketFrameSend } = __webpack_require__(9272)
+} = __webpack_require__(2804)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __webpack_require__(4509)
+const { channels } = __webpack_require__(9658)
+const { CloseEvent } = __webpack_require__(7424)
+const { makeRequest } = __webpack_require__(2603)
+const { fetching } = __webpack_require__(1746)
+const { Headers, getHeadersList } = __webpack_require__(1688)
+const { getDecodeSplit } = __webpack_require__(5484)
+const { WebsocketFrameSend } = __webpack_require__(7700)
 
 /** @type {import('crypto')} */
 let crypto
@@ -25872,9 +25955,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1816:
+/***/ 8900:
 /***/ ((module) => {
 
+"use strict";
 
 
 // This is a Globally Unique Identifier unique used
@@ -25945,14 +26029,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 44:
+/***/ 7424:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { webidl } = __webpack_require__(253)
-const { kEnumerableProperty } = __webpack_require__(1544)
-const { kConstruct } = __webpack_require__(9411)
+const { webidl } = __webpack_require__(2057)
+const { kEnumerableProperty } = __webpack_require__(628)
+const { kConstruct } = __webpack_require__(5879)
 const { MessagePort } = __webpack_require__(5919)
 
 /**
@@ -26281,12 +26366,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9272:
+/***/ 7700:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { maxUnsigned16Bit } = __webpack_require__(1816)
+const { maxUnsigned16Bit } = __webpack_require__(8900)
 
 const BUFFER_SIZE = 16386
 
@@ -26384,14 +26470,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2869:
+/***/ 5921:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __webpack_require__(8522)
-const { isValidClientWindowBits } = __webpack_require__(5673)
-const { MessageSizeExceededError } = __webpack_require__(8091)
+const { isValidClientWindowBits } = __webpack_require__(4509)
+const { MessageSizeExceededError } = __webpack_require__(4495)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -26496,16 +26583,17 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 4588:
+/***/ 6600:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
 const { Writable } = __webpack_require__(7075)
 const assert = __webpack_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __webpack_require__(1816)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __webpack_require__(2456)
-const { channels } = __webpack_require__(8150)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __webpack_require__(8900)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __webpack_require__(2804)
+const { channels } = __webpack_require__(9658)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -26515,11 +26603,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __webpack_require__(5673)
-const { WebsocketFrameSend } = __webpack_require__(9272)
-const { closeWebSocketConnection } = __webpack_require__(2569)
-const { PerMessageDeflate } = __webpack_require__(2869)
-const { MessageSizeExceededError } = __webpack_require__(8091)
+} = __webpack_require__(4509)
+const { WebsocketFrameSend } = __webpack_require__(7700)
+const { closeWebSocketConnection } = __webpack_require__(221)
+const { PerMessageDeflate } = __webpack_require__(5921)
+const { MessageSizeExceededError } = __webpack_require__(4495)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -27030,14 +27118,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 228:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { WebsocketFrameSend } = __webpack_require__(9272)
-const { opcodes, sendHints } = __webpack_require__(1816)
-const FixedQueue = __webpack_require__(6524)
+const { WebsocketFrameSend } = __webpack_require__(7700)
+const { opcodes, sendHints } = __webpack_require__(8900)
+const FixedQueue = __webpack_require__(576)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -27141,9 +27230,10 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 2456:
+/***/ 2804:
 /***/ ((module) => {
 
+"use strict";
 
 
 module.exports = {
@@ -27160,16 +27250,17 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5673:
+/***/ 4509:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __webpack_require__(2456)
-const { states, opcodes } = __webpack_require__(1816)
-const { ErrorEvent, createFastMessageEvent } = __webpack_require__(44)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __webpack_require__(2804)
+const { states, opcodes } = __webpack_require__(8900)
+const { ErrorEvent, createFastMessageEvent } = __webpack_require__(7424)
 const { isUtf8 } = __webpack_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __webpack_require__(980)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __webpack_require__(7272)
 
 /* globals Blob */
 
@@ -27489,15 +27580,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5366:
+/***/ 1378:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
+"use strict";
 
 
-const { webidl } = __webpack_require__(253)
-const { URLSerializer } = __webpack_require__(980)
-const { environmentSettingsObject } = __webpack_require__(4296)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __webpack_require__(1816)
+const { webidl } = __webpack_require__(2057)
+const { URLSerializer } = __webpack_require__(7272)
+const { environmentSettingsObject } = __webpack_require__(5484)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __webpack_require__(8900)
 const {
   kWebSocketURL,
   kReadyState,
@@ -27506,21 +27598,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __webpack_require__(2456)
+} = __webpack_require__(2804)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __webpack_require__(5673)
-const { establishWebSocketConnection, closeWebSocketConnection } = __webpack_require__(2569)
-const { ByteParser } = __webpack_require__(4588)
-const { kEnumerableProperty, isBlobLike } = __webpack_require__(1544)
-const { getGlobalDispatcher } = __webpack_require__(5837)
+} = __webpack_require__(4509)
+const { establishWebSocketConnection, closeWebSocketConnection } = __webpack_require__(221)
+const { ByteParser } = __webpack_require__(6600)
+const { kEnumerableProperty, isBlobLike } = __webpack_require__(628)
+const { getGlobalDispatcher } = __webpack_require__(5249)
 const { types } = __webpack_require__(7975)
-const { ErrorEvent, CloseEvent } = __webpack_require__(44)
-const { SendQueue } = __webpack_require__(228)
+const { ErrorEvent, CloseEvent } = __webpack_require__(7424)
+const { SendQueue } = __webpack_require__(6752)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -28091,18 +28183,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 770:
+/***/ 5070:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-module.exports = __webpack_require__(218);
+module.exports = __webpack_require__(5862);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 5862:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
-var __webpack_unused_export__;
+"use strict";
 
 
 var net = __webpack_require__(9278);
@@ -28366,14 +28458,15 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
 
-/***/ 3936:
+/***/ 4620:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
+"use strict";
 // ESM COMPAT FLAG
 __webpack_require__.r(__webpack_exports__);
 
@@ -28388,7 +28481,7 @@ var external_http_namespaceObject = /*#__PURE__*/__webpack_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __webpack_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__webpack_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -28479,11 +28572,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __webpack_require__(770);
-// EXTERNAL MODULE: ./node_modules/@actions/http-client/node_modules/undici/index.js
-var undici = __webpack_require__(3368);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ../../node_modules/tunnel/index.js
+var tunnel = __webpack_require__(5070);
+// EXTERNAL MODULE: ../../node_modules/@actions/http-client/node_modules/undici/index.js
+var undici = __webpack_require__(1772);
+;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -29180,7 +29273,7 @@ class HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ../../node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -29256,9 +29349,9 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var core = __webpack_require__(5658);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 14 modules
+var core = __webpack_require__(4570);
+;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -29336,3 +29429,4 @@ class OidcClient {
 /***/ })
 
 };
+;

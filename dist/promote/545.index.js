@@ -1,15 +1,16 @@
-export const id = 204;
-export const ids = [204];
-export const modules = {
+"use strict";
+exports.id = 545;
+exports.ids = [545];
+exports.modules = {
 
-/***/ 2204:
+/***/ 5545:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   startDeployment: () => (/* binding */ startDeployment)
 /* harmony export */ });
 async function startDeployment(req, logger) {
-    const github = await __webpack_require__.e(/* import() */ 413).then(__webpack_require__.bind(__webpack_require__, 2413));
+    const github = await __webpack_require__.e(/* import() */ 329).then(__webpack_require__.bind(__webpack_require__, 1329));
     const octokit = github.getOctokit(req.token);
     const { owner, repo } = github.context.repo;
     const ref = process.env.GITHUB_SHA || github.context.sha;
@@ -54,3 +55,4 @@ async function startDeployment(req, logger) {
 /***/ })
 
 };
+;
