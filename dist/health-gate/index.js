@@ -44759,6 +44759,38 @@ function allOf(checks) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/lib/signals.ts
+/**
+ * What a cancelled step must not leave behind. The runner cancels a step with SIGINT (then
+ * SIGTERM, then SIGKILL): containers a stage started are removed synchronously before the
+ * process exits, so a cancelled gate or profile leaks nothing.
+ */
+
+const containers = new Map();
+let installed = false;
+function onSignal(signal) {
+    const byBinary = new Map();
+    for (const [id, binary] of containers)
+        byBinary.set(binary, [...(byBinary.get(binary) ?? []), id]);
+    for (const [binary, ids] of byBinary) {
+        process.stdout.write(`Cancelled (${signal}): removing container(s) ${ids.join(' ')}\n`);
+        (0,external_node_child_process_namespaceObject.spawnSync)(binary, ['rm', '-f', '-v', ...ids], { stdio: 'ignore', timeout: 15_000 });
+    }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+/** Removes container `id` if the process is told to stop; call the returned function once it is removed. */
+function removeOnSignal(id, binary = 'docker') {
+    containers.set(id, binary);
+    if (!installed) {
+        installed = true;
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+    }
+    return () => {
+        containers.delete(id);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/lib/probe/container.ts
 /**
  * Starts an image for a probe: detached, labelled, its port published on a free loopback
@@ -44766,6 +44798,7 @@ function allOf(checks) {
  * in argv). `exited` aborts as soon as the container stops, so a probe can fail fast
  * instead of waiting for its deadline. The caller always calls `remove()`.
  */
+
 
 
 /** `docker run` argv for the spec (pure, for tests). Env values are not in it. */
@@ -44793,6 +44826,8 @@ async function startContainer(docker, spec) {
         const tail = r.stderr.trim().split('\n').slice(-3).join(' ');
         throw new UserError(`Could not start ${spec.image}: ${tail || `docker exited ${r.code}`}`);
     }
+    // A cancelled step (SIGINT/SIGTERM from the runner) removes it before exiting.
+    const release = removeOnSignal(id, docker instanceof DockerCli ? docker.binary : 'docker');
     const controller = new AbortController();
     let code;
     let removed = false;
@@ -44815,6 +44850,7 @@ async function startContainer(docker, spec) {
         async remove() {
             removed = true;
             await removeContainer(docker, id);
+            release();
         }
     };
     if (spec.network !== 'host') {

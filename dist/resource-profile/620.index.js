@@ -24423,7 +24423,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8809:
+/***/ 5952:
 /***/ ((module) => {
 
 "use strict";
@@ -25191,7 +25191,7 @@ const {
   kLastProgressEventFired
 } = __webpack_require__(3093)
 const { ProgressEvent } = __webpack_require__(3273)
-const { getEncoding } = __webpack_require__(8809)
+const { getEncoding } = __webpack_require__(5952)
 const { serializeAMimeType, parseMIMEType } = __webpack_require__(7272)
 const { types } = __webpack_require__(7975)
 const { StringDecoder } = __webpack_require__(3193)

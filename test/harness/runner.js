@@ -55,6 +55,7 @@ export const STAGES = [
  * @property {string} [githubToken] Value of `${{ github.token }}` in input defaults.
  * @property {boolean} [skipPost] Skip the post step even if the action has one.
  * @property {(chunk: string) => void} [onOutput] Called with the step's stdout/stderr as it arrives (the demo streams the log).
+ * @property {(child: import('node:child_process').ChildProcess) => void} [onStart] Called with the main step's process (tests cancel it with a signal, as the runner does).
  *
  * @typedef {object} Job The runner dirs of one job; reuse it to chain steps.
  * @property {string} dir
@@ -194,12 +195,14 @@ export function parseAnnotations(stdout) {
  * @param {{ output: string; state: string; env: string; path: string; summary: string }} files
  * @param {number} timeoutMs
  * @param {((chunk: string) => void) | undefined} onOutput
+ * @param {((child: import('node:child_process').ChildProcess) => void) | undefined} [onStart]
  * @returns {Promise<StepResult>}
  */
-async function runStep(script, env, cwd, files, timeoutMs, onOutput) {
+async function runStep(script, env, cwd, files, timeoutMs, onOutput, onStart) {
   for (const f of Object.values(files)) if (!existsSync(f)) writeFileSync(f, '')
   const start = Date.now()
   const child = spawn(process.execPath, [script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  onStart?.(child)
   let log = ''
   let stdout = ''
   let stderr = ''
@@ -346,7 +349,8 @@ export async function runActionAt(actionYml, opts = {}) {
     cwd,
     mainFiles,
     timeoutMs,
-    opts.onOutput
+    opts.onOutput,
+    opts.onStart
   )
   Object.assign(job.env, main.env)
   job.path.unshift(...main.path)

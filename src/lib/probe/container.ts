@@ -4,8 +4,9 @@
  * in argv). `exited` aborts as soon as the container stops, so a probe can fail fast
  * instead of waiting for its deadline. The caller always calls `remove()`.
  */
-import { dockerOk, removeContainer, type Docker } from '../docker.js'
+import { DockerCli, dockerOk, removeContainer, type Docker } from '../docker.js'
 import { UserError } from '../errors.js'
+import { removeOnSignal } from '../signals.js'
 
 export interface ContainerSpec {
   image: string
@@ -61,6 +62,8 @@ export async function startContainer(
     const tail = r.stderr.trim().split('\n').slice(-3).join(' ')
     throw new UserError(`Could not start ${spec.image}: ${tail || `docker exited ${r.code}`}`)
   }
+  // A cancelled step (SIGINT/SIGTERM from the runner) removes it before exiting.
+  const release = removeOnSignal(id, docker instanceof DockerCli ? docker.binary : 'docker')
   const controller = new AbortController()
   let code: number | undefined
   let removed = false
@@ -89,6 +92,7 @@ export async function startContainer(
     async remove() {
       removed = true
       await removeContainer(docker, id)
+      release()
     }
   }
   if (spec.network !== 'host') {
