@@ -2683,6 +2683,9 @@ function parseDigest(input, d) {
     return d;
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
 ;// CONCATENATED MODULE: ./src/lib/process.ts
@@ -2793,6 +2796,9 @@ function killGroup(pid) {
  */
 
 
+
+
+
 class DockerCli {
     binary;
     env;
@@ -2831,6 +2837,41 @@ function containerLabels(stage) {
 /** Removes a container, ignoring "no such container". */
 async function removeContainer(docker, id) {
     await docker.run(['rm', '-f', '-v', id]);
+}
+/**
+ * The socket the docker client would use, when it is a local unix socket; else undefined
+ * (a tcp:// or ssh:// DOCKER_HOST, DOCKER_CONTEXT, or a current context in the docker
+ * config): where the Engine API may be spoken directly instead of spawning the CLI.
+ */
+function engineSocket(env = process.env, defaultSocket = '/var/run/docker.sock') {
+    if (env.DOCKER_CONTEXT)
+        return undefined;
+    const host = env.DOCKER_HOST;
+    let socket;
+    if (host) {
+        if (!host.startsWith('unix://'))
+            return undefined;
+        socket = host.slice('unix://'.length);
+    }
+    else {
+        // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
+        const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+        try {
+            const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+            if (config.currentContext && config.currentContext !== 'default')
+                return undefined;
+        }
+        catch {
+            /* no config (or not JSON, which the client would refuse): the default socket */
+        }
+        socket = defaultSocket;
+    }
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(socket).isSocket() ? socket : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/build/args.ts
@@ -3105,9 +3146,6 @@ function locateLegacyFailure(raw, dockerfile) {
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 ;// CONCATENATED MODULE: ./src/lib/build/engine-api.ts
 /**
  * The local engine's HTTP API over its unix socket, for what build-image reads back after a
@@ -3123,38 +3161,6 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 
 
 
-
-/** The socket the docker client would use, when it is a local unix socket; else undefined. */
-function engineSocket(env = process.env, defaultSocket = '/var/run/docker.sock') {
-    if (env.DOCKER_CONTEXT)
-        return undefined;
-    const host = env.DOCKER_HOST;
-    let socket;
-    if (host) {
-        if (!host.startsWith('unix://'))
-            return undefined;
-        socket = host.slice('unix://'.length);
-    }
-    else {
-        // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
-        const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
-        try {
-            const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
-            if (config.currentContext && config.currentContext !== 'default')
-                return undefined;
-        }
-        catch {
-            /* no config (or not JSON, which the client would refuse): the default socket */
-        }
-        socket = defaultSocket;
-    }
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(socket).isSocket() ? socket : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 /**
  * GET `apiPath` (unversioned) from the engine on `socket`, as one HTTP/1.0 exchange on a
  * plain socket: the engine answers without chunking and closes. (node:http would do, but

@@ -50168,6 +50168,8 @@ async function report(o) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
 ;// CONCATENATED MODULE: ./src/lib/process.ts
@@ -50278,6 +50280,9 @@ function killGroup(pid) {
  */
 
 
+
+
+
 class DockerCli {
     binary;
     env;
@@ -50317,9 +50322,42 @@ function containerLabels(stage) {
 async function removeContainer(docker, id) {
     await docker.run(['rm', '-f', '-v', id]);
 }
+/**
+ * The socket the docker client would use, when it is a local unix socket; else undefined
+ * (a tcp:// or ssh:// DOCKER_HOST, DOCKER_CONTEXT, or a current context in the docker
+ * config): where the Engine API may be spoken directly instead of spawning the CLI.
+ */
+function engineSocket(env = process.env, defaultSocket = '/var/run/docker.sock') {
+    if (env.DOCKER_CONTEXT)
+        return undefined;
+    const host = env.DOCKER_HOST;
+    let socket;
+    if (host) {
+        if (!host.startsWith('unix://'))
+            return undefined;
+        socket = host.slice('unix://'.length);
+    }
+    else {
+        // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
+        const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+        try {
+            const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+            if (config.currentContext && config.currentContext !== 'default')
+                return undefined;
+        }
+        catch {
+            /* no config (or not JSON, which the client would refuse): the default socket */
+        }
+        socket = defaultSocket;
+    }
+    try {
+        return statSync(socket).isSocket() ? socket : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: ./src/lib/profile/cgroup.ts
 /**
  * Container stats read straight from the host's cgroup files (v1 and v2), for when the

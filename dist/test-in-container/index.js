@@ -21964,6 +21964,8 @@ async function report(o) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
 ;// CONCATENATED MODULE: ./src/lib/process.ts
@@ -22074,6 +22076,9 @@ function killGroup(pid) {
  */
 
 
+
+
+
 class DockerCli {
     binary;
     env;
@@ -22112,6 +22117,41 @@ function containerLabels(stage) {
 /** Removes a container, ignoring "no such container". */
 async function removeContainer(docker, id) {
     await docker.run(['rm', '-f', '-v', id]);
+}
+/**
+ * The socket the docker client would use, when it is a local unix socket; else undefined
+ * (a tcp:// or ssh:// DOCKER_HOST, DOCKER_CONTEXT, or a current context in the docker
+ * config): where the Engine API may be spoken directly instead of spawning the CLI.
+ */
+function engineSocket(env = process.env, defaultSocket = '/var/run/docker.sock') {
+    if (env.DOCKER_CONTEXT)
+        return undefined;
+    const host = env.DOCKER_HOST;
+    let socket;
+    if (host) {
+        if (!host.startsWith('unix://'))
+            return undefined;
+        socket = host.slice('unix://'.length);
+    }
+    else {
+        // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
+        const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+        try {
+            const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+            if (config.currentContext && config.currentContext !== 'default')
+                return undefined;
+        }
+        catch {
+            /* no config (or not JSON, which the client would refuse): the default socket */
+        }
+        socket = defaultSocket;
+    }
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(socket).isSocket() ? socket : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/lib/container-test/containers.ts
@@ -26120,8 +26160,6 @@ async function runStaticTests(o, config) {
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: ./src/lib/container-test/engine.ts
 /**
  * A small client of the Docker Engine API over its unix socket, for the hot path of
@@ -26131,19 +26169,6 @@ const external_node_fs_namespaceObject = require("node:fs");
  * caller falls back to the docker CLI.
  */
 
-
-/** The socket of the local engine, if DOCKER_HOST (or its absence) points at one. */
-function localSocket(env = process.env) {
-    if (env.DOCKER_CONTEXT)
-        return undefined;
-    const host = env.DOCKER_HOST;
-    const socket = host
-        ? host.startsWith('unix://')
-            ? host.slice(7)
-            : undefined
-        : '/var/run/docker.sock';
-    return socket && (0,external_node_fs_namespaceObject.existsSync)(socket) ? socket : undefined;
-}
 /** Splits a non-TTY attach/logs stream into stdout and stderr (8-byte frame headers). */
 function demux(buf) {
     const out = [];
@@ -26292,6 +26317,12 @@ class Engine {
 }
 
 ;// CONCATENATED MODULE: ./src/lib/container-test/run.ts
+/**
+ * One run of test-in-container: each requested mode in turn (run → structure → service),
+ * every config validated before any container is made. Returns the test cases; reporting
+ * (JUnit, summary, annotations, outputs) is the caller's.
+ */
+
 
 
 
@@ -26391,7 +26422,7 @@ function hasHealthcheck(c) {
 }
 /** The engine API on the local socket, if it answers. */
 async function openEngine() {
-    const socket = localSocket();
+    const socket = engineSocket();
     if (!socket)
         return undefined;
     const engine = new Engine(socket);

@@ -3,6 +3,9 @@
  * records argv. Always argument arrays; the client is the first `docker` on PATH unless
  * told otherwise (build-image picks a client per engine path).
  */
+import { readFileSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { UserError } from './errors.js'
 import { exec, type ExecOptions, type ExecResult } from './process.js'
 
@@ -58,4 +61,39 @@ export function containerLabels(stage: string): string[] {
 /** Removes a container, ignoring "no such container". */
 export async function removeContainer(docker: Docker, id: string): Promise<void> {
   await docker.run(['rm', '-f', '-v', id])
+}
+
+/**
+ * The socket the docker client would use, when it is a local unix socket; else undefined
+ * (a tcp:// or ssh:// DOCKER_HOST, DOCKER_CONTEXT, or a current context in the docker
+ * config): where the Engine API may be spoken directly instead of spawning the CLI.
+ */
+export function engineSocket(
+  env: NodeJS.ProcessEnv = process.env,
+  defaultSocket = '/var/run/docker.sock'
+): string | undefined {
+  if (env.DOCKER_CONTEXT) return undefined
+  const host = env.DOCKER_HOST
+  let socket: string
+  if (host) {
+    if (!host.startsWith('unix://')) return undefined
+    socket = host.slice('unix://'.length)
+  } else {
+    // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
+    const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker')
+    try {
+      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+        currentContext?: unknown
+      }
+      if (config.currentContext && config.currentContext !== 'default') return undefined
+    } catch {
+      /* no config (or not JSON, which the client would refuse): the default socket */
+    }
+    socket = defaultSocket
+  }
+  try {
+    return statSync(socket).isSocket() ? socket : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -5,7 +5,6 @@
  * names the file and the field: `.gantry.yml: environments[1].gate.expect-status: …`.
  */
 import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parseDocument } from 'yaml'
 import { describeError, fieldPath } from '../lib/container-test/config.js'
@@ -252,9 +251,4 @@ export function inputsOf(section: Section | undefined): Record<string, string> {
 /** The pinned reference of `digest` in the config's image repository. */
 export function pinnedImage(c: PipelineConfig, digest: string): string {
   return formatReference({ ...c.image, tag: undefined, digest })
-}
-
-export function displayPath(workspace: string, file: string): string {
-  const rel = path.relative(workspace, file)
-  return rel && !rel.startsWith('..') ? rel : file
 }

@@ -3,7 +3,7 @@ import { coreLogger, runAction } from '../common/run.js'
 import { writeSummary } from '../common/summary.js'
 import { removeStepContainers, step } from '../lib/container-test/containers.js'
 import { DockerCli } from '../lib/docker.js'
-import { driftLines, driftMarkdown, hasDrift } from '../lib/drift.js'
+import { driftLines, driftMarkdown, hasDrift, type EnvironmentState } from '../lib/drift.js'
 import { UserError } from '../lib/errors.js'
 import type { Logger } from '../lib/logger.js'
 import { loadConfig } from './config.js'
@@ -18,6 +18,13 @@ const flatLogger: Logger = {
     core.info(`▸ ${name}`)
     return fn()
   }
+}
+
+/** One warning annotation per environment that drifted. */
+function warnDrift(states: EnvironmentState[]): void {
+  for (const s of states)
+    if (s.drift.length)
+      core.warning(`${s.environment}: ${s.drift.join('; ')}`, { title: 'Environment drift' })
 }
 
 function overall(r: PipelineResult, prefix: string): Status {
@@ -64,9 +71,7 @@ export async function run(): Promise<void> {
       core.setOutput(OUTPUT.drift, String(hasDrift(states)))
       core.setOutput(OUTPUT.environments, JSON.stringify(states))
       await writeSummary(driftMarkdown(states))
-      for (const s of states)
-        if (s.drift.length)
-          core.warning(`${s.environment}: ${s.drift.join('; ')}`, { title: 'Environment drift' })
+      warnDrift(states)
       if (hasDrift(states) && inputs.failOnDrift)
         throw new UserError(
           `Environment drift: ${states
@@ -112,10 +117,7 @@ export async function run(): Promise<void> {
 
     for (const line of pipelineText(result, names, states)) core.info(line)
     await writeSummary(pipelineMarkdown(result, names, states))
-    if (states && hasDrift(states))
-      for (const s of states)
-        if (s.drift.length)
-          core.warning(`${s.environment}: ${s.drift.join('; ')}`, { title: 'Environment drift' })
+    if (states) warnDrift(states)
     if (!result.ok) {
       const stage = allStages(result, names).find(s => s.id === result.failedStage)
       throw new UserError(

@@ -15,13 +15,7 @@ import { execute as healthGate, summaryLine } from '../health-gate/main.js'
 import { getInputs as gateInputs } from '../health-gate/inputs.js'
 import { clientFor, execute as promoteImage, type PromoteOutcome } from '../promote/main.js'
 import { getInputs as promoteInputs } from '../promote/inputs.js'
-import {
-  environmentStates,
-  hasDrift,
-  short,
-  type Environment,
-  type EnvironmentState
-} from '../lib/drift.js'
+import { environmentStates, short, type Environment, type EnvironmentState } from '../lib/drift.js'
 import { errorMessage, InputError, isUserError } from '../lib/errors.js'
 import { formatReference } from '../lib/reference.js'
 import type { StageContext, StageOutcome } from '../lib/stage.js'
@@ -357,8 +351,4 @@ export class Pipeline {
     }
     return this.inputs(at, values, { image: `${at}.start` }, gateInputs)
   }
-}
-
-export function driftFound(states: EnvironmentState[] | undefined): boolean {
-  return !!states && hasDrift(states)
 }

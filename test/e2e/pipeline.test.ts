@@ -63,8 +63,7 @@ function config(repo: string, over: Record<string, unknown> = {}): Record<string
     scan: { 'fail-on': 'high', db: OSV_DB },
     environments: [
       { name: 'staging', tags: `${REGISTRY}/${repo}/service:staging`, gate },
-      { name: 'production', tags: `${REGISTRY}/${repo}/production:live`, gate },
-      ...[]
+      { name: 'production', tags: `${REGISTRY}/${repo}/production:live`, gate }
     ],
     ...over
   }

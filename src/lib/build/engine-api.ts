@@ -9,41 +9,10 @@
  * Paths carry no API version, so the engine answers in its own (a daemon that has dropped
  * old API versions still answers).
  */
-import { readFileSync, statSync } from 'node:fs'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
+import { engineSocket } from '../docker.js'
 
-/** The socket the docker client would use, when it is a local unix socket; else undefined. */
-export function engineSocket(
-  env: NodeJS.ProcessEnv = process.env,
-  defaultSocket = '/var/run/docker.sock'
-): string | undefined {
-  if (env.DOCKER_CONTEXT) return undefined
-  const host = env.DOCKER_HOST
-  let socket: string
-  if (host) {
-    if (!host.startsWith('unix://')) return undefined
-    socket = host.slice('unix://'.length)
-  } else {
-    // Without DOCKER_HOST the client follows the config's current context (`docker context use`).
-    const dir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker')
-    try {
-      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
-        currentContext?: unknown
-      }
-      if (config.currentContext && config.currentContext !== 'default') return undefined
-    } catch {
-      /* no config (or not JSON, which the client would refuse): the default socket */
-    }
-    socket = defaultSocket
-  }
-  try {
-    return statSync(socket).isSocket() ? socket : undefined
-  } catch {
-    return undefined
-  }
-}
+export { engineSocket }
 
 export interface ApiResponse {
   status: number

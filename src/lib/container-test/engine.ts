@@ -6,7 +6,6 @@
  * caller falls back to the docker CLI.
  */
 import http from 'node:http'
-import { existsSync } from 'node:fs'
 
 export interface EngineResponse {
   status: number
@@ -34,18 +33,6 @@ export interface ImageInspect {
   Architecture?: string
   Os?: string
   Config?: Record<string, unknown> | null
-}
-
-/** The socket of the local engine, if DOCKER_HOST (or its absence) points at one. */
-export function localSocket(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.DOCKER_CONTEXT) return undefined
-  const host = env.DOCKER_HOST
-  const socket = host
-    ? host.startsWith('unix://')
-      ? host.slice(7)
-      : undefined
-    : '/var/run/docker.sock'
-  return socket && existsSync(socket) ? socket : undefined
 }
 
 /** Splits a non-TTY attach/logs stream into stdout and stderr (8-byte frame headers). */

@@ -3,7 +3,7 @@
  * every config validated before any container is made. Returns the test cases; reporting
  * (JUnit, summary, annotations, outputs) is the caller's.
  */
-import type { Docker } from '../docker.js'
+import { engineSocket, type Docker } from '../docker.js'
 import type { Logger } from '../logger.js'
 import { loadConfig, type StructureConfig } from './config.js'
 import { imageConfig, type ImageConfig } from './containers.js'
@@ -11,7 +11,7 @@ import type { TestCase } from './model.js'
 import { runScript } from './script.js'
 import { runService, type WaitFor } from './service.js'
 import { runCommandTests, runStaticTests } from './structure.js'
-import { Engine, localSocket } from './engine.js'
+import { Engine } from './engine.js'
 
 export interface TestPlan {
   image: string
@@ -148,7 +148,7 @@ export function hasHealthcheck(c: ImageConfig): boolean {
 
 /** The engine API on the local socket, if it answers. */
 async function openEngine(): Promise<Engine | undefined> {
-  const socket = localSocket()
+  const socket = engineSocket()
   if (!socket) return undefined
   const engine = new Engine(socket)
   if (await engine.ping()) return engine

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { demux, localSocket } from '../../../src/lib/container-test/engine.js'
+import { demux } from '../../../src/lib/container-test/engine.js'
 import {
   firstLine,
   mapLimit,
@@ -96,12 +96,5 @@ describe('engine API helpers', () => {
       stdout: 'out1 out2',
       stderr: 'err'
     })
-  })
-  it.each([
-    [{ DOCKER_HOST: 'tcp://10.0.0.1:2375' }, undefined],
-    [{ DOCKER_HOST: 'unix:///nonexistent.sock' }, undefined],
-    [{ DOCKER_CONTEXT: 'remote' }, undefined]
-  ])('localSocket(%j) → %s (the CLI is used)', (env, expected) => {
-    expect(localSocket(env)).toBe(expected)
   })
 })
