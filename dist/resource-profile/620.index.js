@@ -25194,7 +25194,7 @@ const { ProgressEvent } = __webpack_require__(3273)
 const { getEncoding } = __webpack_require__(5952)
 const { serializeAMimeType, parseMIMEType } = __webpack_require__(7272)
 const { types } = __webpack_require__(7975)
-const { StringDecoder } = __webpack_require__(3193)
+const { StringDecoder } = __webpack_require__(5574)
 const { btoa } = __webpack_require__(4573)
 
 /** @type {PropertyDescriptor} */
@@ -29350,8 +29350,8 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 16 modules
-var core = __webpack_require__(2022);
+// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js + 7 modules
+var core = __webpack_require__(3400);
 ;// CONCATENATED MODULE: ../../node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
