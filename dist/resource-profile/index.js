@@ -48997,12 +48997,133 @@ function errorMessage(e) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lib/untrusted.ts
+/**
+ * Text that comes from outside — image content, registry and service responses, inputs —
+ * made safe to show. Two dangers: credentials written into references and URLs
+ * (`https://user:token@host`, `user:pass@registry/repo`), and text that the runner would
+ * read as a workflow command (`::error::…`, `##[…]`) once it starts a line of the log.
+ *
+ * The GitHub runner splits a step's output into lines on `\n`, `\r` and `\r\n`, trims
+ * leading whitespace, and treats a line starting with `::` (or the legacy `##[`) as a
+ * command (actions/runner ActionCommand.TryParseV2 / TryParse).
+ *
+ * - `redactCredentials`: userinfo out of every URL and reference in a text.
+ * - `neutralize`: one line, control and bidi characters escaped, bounded: for embedding a
+ *   piece of untrusted text inside one of our messages.
+ * - `safeLogText`: the last line of defence, applied by the logger to everything it writes:
+ *   no line of it can start a workflow command, and no control character reaches the log.
+ */
+/** `scheme://userinfo@` — any userinfo of a URL (a token may be the user part alone). */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'`<>]+)@/gi;
+/**
+ * `user:pass@host/…` at the start of a word — an image reference or scp-like address with a
+ * password. Needs the `:` (so `git@github.com:org/repo` keeps its harmless user) and a `/`
+ * after the host (so `repo@sha256:…` is left alone).
+ */
+const REFERENCE_USERINFO = /(^|[\s"'`(<[=,;])([^\s/@:"'`<>]+:[^\s/@"'`<>]*)@(?=[^\s/@"'`<>]+\/)/g;
+/** Replaces the userinfo of every URL and reference in `text` with `***`. */
+function redactCredentials(text) {
+    if (!text.includes('@'))
+        return text;
+    return text
+        .replace(URL_USERINFO, (_m, scheme) => `${scheme}***@`)
+        .replace(REFERENCE_USERINFO, (_m, before) => `${before}***@`);
+}
+/** The userinfo parts of the URLs and references in `text` (to mask them before anything is logged). */
+function credentialsIn(text) {
+    const out = [];
+    if (!text.includes('@'))
+        return out;
+    for (const m of text.matchAll(URL_USERINFO))
+        out.push(...userinfoParts(m[2]));
+    for (const m of text.matchAll(REFERENCE_USERINFO))
+        out.push(...userinfoParts(m[2]));
+    return [...new Set(out.filter(s => s.length >= 3))];
+}
+function userinfoParts(userinfo) {
+    const out = [];
+    for (const u of new Set([userinfo, safeDecode(userinfo)])) {
+        out.push(u);
+        const i = u.indexOf(':');
+        if (i >= 0)
+            out.push(u.slice(i + 1));
+    }
+    return out;
+}
+function safeDecode(s) {
+    try {
+        return decodeURIComponent(s);
+    }
+    catch {
+        return s;
+    }
+}
+/**
+ * Characters that must not reach the log raw: C0 controls, DEL, C1 controls, the Unicode
+ * line and paragraph separators, and the bidirectional controls ("Trojan Source").
+ */
+const OTHER_UNSAFE = '\\u007f-\\u009f\\u2028\\u2029\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[\\u0000-\\u001f${OTHER_UNSAFE}]`, 'g');
+/** The same, but tabs and line breaks (the logger splits lines itself) pass. */
+const UNSAFE_KEEP_TAB = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${OTHER_UNSAFE}]`, 'g');
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+function escapeChar(c) {
+    return NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+/** Default bound on a piece of untrusted text inside a message. */
+const MAX_UNTRUSTED_CHARS = 1000;
+/**
+ * Untrusted text as one safe line: credentials redacted, control and bidi characters
+ * escaped (`\n`, `\r`, `\u001b` …), at most `maxChars` characters of it (the rest counted,
+ * not shown).
+ */
+function neutralize(text, maxChars = MAX_UNTRUSTED_CHARS) {
+    // Redact before cutting: a cut could leave `https://user:tok` without its `@`.
+    let s = redactCredentials(String(text));
+    let more = 0;
+    if (s.length > maxChars) {
+        more = s.length - maxChars;
+        s = s.slice(0, maxChars);
+        // Do not cut a surrogate pair in half.
+        if (/[\ud800-\udbff]$/.test(s)) {
+            s = s.slice(0, -1);
+            more++;
+        }
+    }
+    s = s.replace(UNSAFE, escapeChar);
+    return more ? `${s}… (${more} more characters)` : s;
+}
+/** A zero-width space: invisible, not whitespace to the runner, so the line is no command. */
+const COMMAND_BREAK = '\u200b';
+const COMMAND_START = /^\s*(::|##\[)/;
+/**
+ * What the logger writes: credentials redacted; split into the lines the runner will see
+ * (`\n`, `\r`, `\r\n`) and joined with `\n`; control and bidi characters other than tabs
+ * escaped; and no line starting a workflow command.
+ */
+function safeLogText(text) {
+    const redacted = redactCredentials(String(text));
+    return redacted
+        .split(/\r\n|\r|\n/)
+        .map(line => {
+        const l = line.replace(UNSAFE_KEEP_TAB, escapeChar);
+        return COMMAND_START.test(l) ? COMMAND_BREAK + l : l;
+    })
+        .join('\n');
+}
+/** Whether one line of a step's output would be read by the runner as a workflow command. */
+function startsWorkflowCommand(line) {
+    return COMMAND_START.test(line);
+}
+
 ;// CONCATENATED MODULE: ./src/common/run.ts
 /**
  * The one error boundary of every action. A user mistake (UserError, InputError) becomes
  * one `::error::` line that says what to fix; anything else is reported as a bug. Stacks go
  * to the debug log only, never to the visible output.
  */
+
 
 
 async function runAction(name, main) {
@@ -49012,8 +49133,8 @@ async function runAction(name, main) {
     catch (e) {
         // The stack is for maintainers: only in a debug run (ACTIONS_STEP_DEBUG), never in the visible log.
         if (lib_core/* isDebug */._o() && e instanceof Error && e.stack)
-            lib_core/* debug */.Yz(e.stack);
-        const oneLine = errorMessage(e).replace(/\s*\r?\n\s*/g, ' ');
+            lib_core/* debug */.Yz(redactCredentials(e.stack));
+        const oneLine = redactCredentials(errorMessage(e)).replace(/\s*[\r\n]+\s*/g, ' ');
         if (isUserError(e)) {
             lib_core/* setFailed */.C1(oneLine);
         }
@@ -49023,18 +49144,25 @@ async function runAction(name, main) {
     }
 }
 function toCore(p) {
-    return p ? { ...p } : undefined;
+    if (!p)
+        return undefined;
+    return p.title === undefined ? { ...p } : { ...p, title: safeLogText(p.title) };
 }
-/** The Logger that stages hand to domain code. */
+/**
+ * The Logger that stages hand to domain code. Everything it writes goes through
+ * `safeLogText` (src/lib/untrusted.ts): credentials redacted, no control characters, and no
+ * line that the runner would take for a workflow command — whatever a message quotes.
+ */
 const coreLogger = {
-    debug: m => lib_core/* debug */.Yz(m),
-    info: m => lib_core/* info */.pq(m),
-    warning: (m, p) => lib_core/* warning */.$e(m, toCore(p)),
-    error: (m, p) => lib_core/* error */.z3(m, toCore(p)),
-    group: (name, fn) => lib_core/* group */.Os(name, fn)
+    debug: m => lib_core/* debug */.Yz(safeLogText(m)),
+    info: m => lib_core/* info */.pq(safeLogText(m)),
+    warning: (m, p) => lib_core/* warning */.$e(safeLogText(m), toCore(p)),
+    error: (m, p) => lib_core/* error */.z3(safeLogText(m), toCore(p)),
+    group: (name, fn) => lib_core/* group */.Os(safeLogText(name), fn)
 };
 
 ;// CONCATENATED MODULE: ./src/common/summary.ts
+
 
 /** Appends Markdown to the job summary; outside a runner (no GITHUB_STEP_SUMMARY) it is only logged at debug. */
 async function writeSummary(markdown) {
@@ -49042,11 +49170,12 @@ async function writeSummary(markdown) {
         lib_core/* debug */.Yz('GITHUB_STEP_SUMMARY is not set; job summary skipped');
         return;
     }
-    await lib_core/* summary */.z.addRaw(markdown, true).write();
+    await lib_core/* summary */.z.addRaw(redactCredentials(markdown), true).write();
 }
 
 ;// CONCATENATED MODULE: ./src/common/stage.ts
 /** Runs a stage as its own step: inputs from the runner, outcome to outputs and the summary. */
+
 
 
 
@@ -49061,13 +49190,14 @@ function stepContext() {
 }
 /** Sets every output, writes the summary, then fails the step when the stage's check failed. */
 async function report(o) {
+    // Outputs are read by later steps and shown in logs: no credentials in them.
     for (const [name, value] of Object.entries(o.outputs))
-        lib_core/* setOutput */.uH(name, value);
+        lib_core/* setOutput */.uH(name, redactCredentials(value));
     if (o.summary)
         await writeSummary(o.summary);
     if (o.failure !== undefined) {
         if (o.failureAnnotated) {
-            lib_core/* info */.pq(o.failure);
+            lib_core/* info */.pq(safeLogText(o.failure));
             process.exitCode = 1;
         }
         else

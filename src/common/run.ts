@@ -6,14 +6,15 @@
 import * as core from '@actions/core'
 import { errorMessage, isUserError } from '../lib/errors.js'
 import type { AnnotationProperties, Logger } from '../lib/logger.js'
+import { redactCredentials, safeLogText } from '../lib/untrusted.js'
 
 export async function runAction(name: string, main: () => Promise<void>): Promise<void> {
   try {
     await main()
   } catch (e: unknown) {
     // The stack is for maintainers: only in a debug run (ACTIONS_STEP_DEBUG), never in the visible log.
-    if (core.isDebug() && e instanceof Error && e.stack) core.debug(e.stack)
-    const oneLine = errorMessage(e).replace(/\s*\r?\n\s*/g, ' ')
+    if (core.isDebug() && e instanceof Error && e.stack) core.debug(redactCredentials(e.stack))
+    const oneLine = redactCredentials(errorMessage(e)).replace(/\s*[\r\n]+\s*/g, ' ')
     if (isUserError(e)) {
       core.setFailed(oneLine)
     } else {
@@ -25,14 +26,19 @@ export async function runAction(name: string, main: () => Promise<void>): Promis
 }
 
 function toCore(p?: AnnotationProperties): core.AnnotationProperties | undefined {
-  return p ? { ...p } : undefined
+  if (!p) return undefined
+  return p.title === undefined ? { ...p } : { ...p, title: safeLogText(p.title) }
 }
 
-/** The Logger that stages hand to domain code. */
+/**
+ * The Logger that stages hand to domain code. Everything it writes goes through
+ * `safeLogText` (src/lib/untrusted.ts): credentials redacted, no control characters, and no
+ * line that the runner would take for a workflow command — whatever a message quotes.
+ */
 export const coreLogger: Logger = {
-  debug: m => core.debug(m),
-  info: m => core.info(m),
-  warning: (m, p) => core.warning(m, toCore(p)),
-  error: (m, p) => core.error(m, toCore(p)),
-  group: (name, fn) => core.group(name, fn)
+  debug: m => core.debug(safeLogText(m)),
+  info: m => core.info(safeLogText(m)),
+  warning: (m, p) => core.warning(safeLogText(m), toCore(p)),
+  error: (m, p) => core.error(safeLogText(m), toCore(p)),
+  group: (name, fn) => core.group(safeLogText(name), fn)
 }
