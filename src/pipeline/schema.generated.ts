@@ -905,6 +905,50 @@ export const CONFIG_SCHEMA = {
           ],
           "description": "YAML file of accepted findings: a list (or `ignore:` list) of `id` (advisory id, alias or secret rule), optional `package` and `image`, required `reason`, optional `expires` (YYYY-MM-DD, last day it applies). Expired rules stop applying and are reported."
         },
+        "trivyignore": {
+          "anyOf": [
+            {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ]
+            },
+            {
+              "type": "array",
+              "items": {
+                "type": [
+                  "string",
+                  "number",
+                  "boolean"
+                ]
+              }
+            }
+          ],
+          "description": "`.trivyignore` files (list), read as Trivy reads them: one advisory id per line (a CVE id also matches the advisories that alias it), `#` comments, an optional `exp:YYYY-MM-DD` after which the line no longer applies; a `.trivyignore.yaml` (`vulnerabilities:`/`secrets:` with `id`, `paths`, `purls`, `expired_at`, `statement`). Each suppression is listed in the report with its file and line."
+        },
+        "vex": {
+          "anyOf": [
+            {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ]
+            },
+            {
+              "type": "array",
+              "items": {
+                "type": [
+                  "string",
+                  "number",
+                  "boolean"
+                ]
+              }
+            }
+          ],
+          "description": "OpenVEX documents (list): statements with status `not_affected` or `fixed` suppress their vulnerability (by name or alias) for the products they name: a package purl, or the image (a `pkg:oci/…@sha256:…` purl or digest, optionally limited to its `subcomponents`). The latest statement about a vulnerability and product wins. Listed in the report with the statement."
+        },
         "baseline": {
           "anyOf": [
             {

@@ -12,6 +12,8 @@ export const INPUT = {
   failOn: 'fail-on',
   onlyFixed: 'only-fixed',
   ignoreFile: 'ignore-file',
+  trivyignore: 'trivyignore',
+  vex: 'vex',
   baseline: 'baseline',
   scanners: 'scanners',
   secretSeverity: 'secret-severity',
@@ -32,6 +34,8 @@ export const OUTPUT = {
   medium: 'medium',
   low: 'low',
   total: 'total',
+  unknown: 'unknown',
+  dbErrors: 'db-errors',
   gate: 'gate',
   sarif: 'sarif',
   json: 'json',
@@ -50,6 +54,10 @@ export interface Inputs {
   failOn: Threshold
   onlyFixed: boolean
   ignoreFile?: string
+  /** `.trivyignore` (or `.trivyignore.yaml`) files. */
+  trivyignore: string[]
+  /** OpenVEX documents. */
+  vex: string[]
   baseline?: string
   scanners: Scanner[]
   /** Severity given to every secret finding; undefined keeps the detector's. */
@@ -122,6 +130,12 @@ export function parseInputs(get: (name: string) => string, env: NodeJS.ProcessEn
     failOn,
     onlyFixed: parseBoolean(INPUT.onlyFixed, get(INPUT.onlyFixed), false),
     ignoreFile: optionalPath(INPUT.ignoreFile),
+    trivyignore: parseList(INPUT.trivyignore, get(INPUT.trivyignore)).map(p =>
+      path.resolve(env.GITHUB_WORKSPACE || '.', p)
+    ),
+    vex: parseList(INPUT.vex, get(INPUT.vex)).map(p =>
+      path.resolve(env.GITHUB_WORKSPACE || '.', p)
+    ),
     baseline: optionalPath(INPUT.baseline),
     scanners: [...new Set(scanners)],
     secretSeverity,

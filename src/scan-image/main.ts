@@ -22,6 +22,8 @@ export async function execute(inputs: Inputs, ctx: StageContext): Promise<StageO
     [OUTPUT.medium]: String(c.medium),
     [OUTPUT.low]: String(c.low),
     [OUTPUT.total]: String(c.total),
+    [OUTPUT.unknown]: String(c.unknown),
+    [OUTPUT.dbErrors]: String(gate.dbErrors),
     [OUTPUT.gate]: gate.gate,
     [OUTPUT.sarif]: files.sarif,
     [OUTPUT.json]: files.json,

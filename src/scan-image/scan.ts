@@ -17,18 +17,24 @@ import {
   findSecrets,
   inventory,
   loadDatabase,
-  matchVulnerabilities,
   readImage,
   type OsvDatabase
 } from '../lib/scan/api.js'
 import { parseBaseline, type Baseline } from '../lib/scan/baseline.js'
 import { prepareDatabase, type CacheService } from '../lib/scan/cache.js'
 import { getGrypeArgs, parseGrypeReport } from '../lib/scan/grype.js'
-import { parseIgnoreFile, type IgnoreRule } from '../lib/scan/ignore.js'
+import {
+  parseIgnoreFile,
+  parseOpenVex,
+  parseTrivyIgnore,
+  type IgnoreRule
+} from '../lib/scan/ignore.js'
+import { matchPackages, printable } from '../lib/scan/osv/match.js'
+import type { OsvRecordError } from '../lib/scan/osv/types.js'
 import { installTool } from '../lib/scan/install.js'
 import type { Finding, Package, ScanResult, SecretFinding } from '../lib/scan/model.js'
 import { evaluate, withSecretSeverity, type GateResult } from '../lib/scan/policy.js'
-import { buildJsonReport, type ReportContext } from '../lib/scan/report.js'
+import { buildJsonReport, sourceText, type ReportContext } from '../lib/scan/report.js'
 import { buildSarif } from '../lib/scan/sarif.js'
 import { buildSbom } from '../lib/scan/sbom.js'
 import { getTrivyArgs, parseTrivyReport } from '../lib/scan/trivy.js'
@@ -63,12 +69,36 @@ export async function readPolicyFiles(
   inputs: Inputs,
   logger: Logger
 ): Promise<{ ignore: IgnoreRule[]; baseline?: Baseline }> {
-  const ignore = inputs.ignoreFile
+  const ignore: IgnoreRule[] = inputs.ignoreFile
     ? parseIgnoreFile(
         INPUT.ignoreFile,
         await readInputFile(INPUT.ignoreFile, inputs.ignoreFile, 'a YAML file of ignore rules')
-      )
+      ).map(r => ({
+        ...r,
+        source: { kind: 'ignore-file' as const, file: inputs.ignoreFile as string, at: r.entry }
+      }))
     : []
+  for (const file of inputs.trivyignore) {
+    const parsed = parseTrivyIgnore(
+      INPUT.trivyignore,
+      file,
+      await readInputFile(INPUT.trivyignore, file, 'a .trivyignore file')
+    )
+    for (const s of parsed.skipped)
+      logger.warning(`Input \`trivyignore\`: ${file}: ${printable(s)}`)
+    ignore.push(...parsed.rules)
+  }
+  for (const file of inputs.vex) {
+    const parsed = parseOpenVex(
+      INPUT.vex,
+      file,
+      await readInputFile(INPUT.vex, file, 'an OpenVEX document')
+    )
+    ignore.push(...parsed.rules)
+  }
+  if (inputs.trivyignore.length || inputs.vex.length) {
+    logger.info(`Suppressions: ${ignore.length} rules (ignore-file, trivyignore, vex)`)
+  }
   let baseline: Baseline | undefined
   if (inputs.baseline) {
     if (!existsSync(inputs.baseline)) {
@@ -132,10 +162,21 @@ async function loadOfflineDb(inputs: Inputs, logger: Logger): Promise<OsvDatabas
   })
 }
 
+/** Warns once per unreadable record (the first ones by name), so one bad record never stops a scan. */
+function warnDbErrors(errors: OsvRecordError[], logger: Logger): void {
+  const SHOWN = 20
+  for (const e of errors.slice(0, SHOWN)) {
+    logger.warning(`OSV record ${printable(e.where, 120)} skipped: ${printable(e.reason)}`)
+  }
+  if (errors.length > SHOWN) {
+    logger.warning(`… and ${errors.length - SHOWN} more OSV records skipped`)
+  }
+}
+
 async function scanWithBuiltin(
   inputs: Inputs,
   deps: Deps
-): Promise<{ results: ScanResult[]; database: string }> {
+): Promise<{ results: ScanResult[]; database: string; dbErrors: number }> {
   const { logger, docker } = deps
   const vuln = inputs.scanners.includes('vuln')
   const secret = inputs.scanners.includes('secret')
@@ -197,9 +238,12 @@ async function scanWithBuiltin(
       return loadDatabase({ archives: prepared.archives, logger })
     })
   }
+  const dbErrors = new Map<string, OsvRecordError>()
+  for (const e of db?.errors ?? []) dbErrors.set(`load\u0000${e.where}`, e)
   const results = read.map(r => {
-    const vulns = db ? matchVulnerabilities(r.packages, db, r.image) : []
-    const findings: Finding[] = [...vulns, ...r.secrets]
+    const matched = db ? matchPackages(r.packages, db, r.image) : { findings: [], errors: [] }
+    for (const e of matched.errors) dbErrors.set(`match\u0000${e.where}`, e)
+    const findings: Finding[] = [...matched.findings, ...r.secrets]
     return {
       image: r.image,
       resolved: r.resolved,
@@ -209,7 +253,8 @@ async function scanWithBuiltin(
       engine: 'builtin' as const
     }
   })
-  return { results, database }
+  warnDbErrors([...dbErrors.values()], logger)
+  return { results, database, dbErrors: dbErrors.size }
 }
 
 async function scanWithTool(
@@ -277,8 +322,9 @@ export async function scanImages(inputs: Inputs, deps: Deps): Promise<Outcome> {
   let results: ScanResult[]
   let database: string | undefined
   let engineVersion: string | undefined
+  let dbErrors = 0
   if (inputs.engine === 'builtin') {
-    ;({ results, database } = await scanWithBuiltin(inputs, deps))
+    ;({ results, database, dbErrors } = await scanWithBuiltin(inputs, deps))
   } else {
     ;({ results, version: engineVersion } = await scanWithTool(inputs, deps))
   }
@@ -293,11 +339,15 @@ export async function scanImages(inputs: Inputs, deps: Deps): Promise<Outcome> {
     onlyFixed: inputs.onlyFixed,
     ignore: policy.ignore,
     baseline: policy.baseline,
-    now: deps.now
+    now: deps.now,
+    dbErrors
   })
   for (const r of gate.expiredRules) {
     logger.warning(
-      `Ignore rule ${r.entry} (${r.id}${r.package ? ` in ${r.package}` : ''}) expired on ${r.expires} and no longer applies: ${r.reason}`
+      printable(
+        `Ignore rule ${sourceText(r)} (${r.id}${r.package ? ` in ${r.package}` : ''}) expired on ${r.expires} and no longer applies: ${r.reason}`,
+        400
+      )
     )
   }
   const context: ReportContext = {

@@ -34,6 +34,8 @@ export interface VulnerabilityFinding {
   severity: Severity
   /** CVSS score when known. */
   score?: number
+  /** Where the severity came from: `CVSS:3.1`, `CVSS:4.0`, `Debian urgency`, `GHSA` … */
+  severitySource?: string
   summary: string
   package: Package
   installedVersion: string
@@ -42,6 +44,13 @@ export interface VulnerabilityFinding {
   references: string[]
   /** The image this was found in (as given by the user). */
   image: string
+  /**
+   * How many times this package version is installed in the image (e.g. one npm version
+   * nested in many node_modules folders): one finding, counted once, with its installs.
+   */
+  installs?: number
+  /** Where the installs are (paths of the files that declare them), the first ones. */
+  locations?: string[]
 }
 
 export interface SecretFinding {

@@ -12,6 +12,7 @@
 import { findingKey, type Finding, type ScanResult, type Severity } from './model.js'
 import { isExpired, ruleMatches, type IgnoreRule } from './ignore.js'
 import type { Baseline } from './baseline.js'
+import { printable } from './osv/match.js'
 
 export type Threshold = Severity | 'none'
 export const THRESHOLDS: readonly Threshold[] = [
@@ -50,6 +51,8 @@ export interface PolicyOptions {
   ignore: IgnoreRule[]
   baseline?: Baseline
   now: Date
+  /** Database records that could not be read or evaluated (skipped, not fatal). */
+  dbErrors?: number
 }
 
 export type Counts = Record<Severity, number> & { total: number }
@@ -68,6 +71,12 @@ export interface GateResult {
   expiredRules: IgnoreRule[]
   /** Live rules that matched nothing (worth cleaning up). */
   unusedRules: IgnoreRule[]
+  /** Findings (not ignored) whose severity no source rated. */
+  unknown: number
+  /** Of those, how many the threshold does not gate (`fail-on` above `unknown`). */
+  unknownNotGated: number
+  /** Database records that could not be read or evaluated. */
+  dbErrors: number
 }
 
 export function emptyCounts(): Counts {
@@ -95,9 +104,10 @@ function statusOf(
   f: Finding,
   key: string,
   opts: PolicyOptions,
-  live: IgnoreRule[]
+  live: IgnoreRule[],
+  identities: string[]
 ): { status: Status; rule?: IgnoreRule } {
-  const rule = live.find(r => ruleMatches(r, f))
+  const rule = live.find(r => ruleMatches(r, f, identities))
   if (rule) return { status: 'ignored', rule }
   if (opts.baseline?.keys.has(key)) return { status: 'baseline' }
   if (opts.onlyFixed && f.class === 'vulnerability' && !f.fixedVersion) return { status: 'no-fix' }
@@ -112,13 +122,14 @@ export function evaluate(results: ScanResult[], opts: PolicyOptions): GateResult
   const evaluated: Evaluated[] = []
   const seen = new Set<string>()
   for (const res of results) {
+    const identities = [res.image, res.resolved]
     for (const f of res.findings) {
       const key = findingKey(f)
       // The same finding twice in one image (e.g. two records of one advisory) counts once.
       const dedupe = `${f.image}\u0000${key}`
       if (seen.has(dedupe)) continue
       seen.add(dedupe)
-      const s = statusOf(f, key, opts, live)
+      const s = statusOf(f, key, opts, live, identities)
       if (s.rule) used.add(s.rule)
       evaluated.push({ finding: f, key, ...s })
     }
@@ -133,9 +144,22 @@ export function evaluate(results: ScanResult[], opts: PolicyOptions): GateResult
   const blocking = evaluated.filter(e => e.status === 'blocking')
   const ignored = evaluated.filter(e => e.status === 'ignored')
   const gate = blocking.length > 0 ? 'fail' : 'pass'
+  const unknown = evaluated.filter(e => e.status !== 'ignored' && e.finding.severity === 'unknown')
+  const unknownNotGated = unknown.filter(e => e.status === 'below-threshold').length
+  const dbErrors = opts.dbErrors ?? 0
+  let reason = gateReason(gate, evaluated, blocking, opts, results.length)
+  if (unknownNotGated > 0) {
+    reason += `; ${plural(unknownNotGated, 'finding')} of unknown severity not gated by fail-on ${opts.failOn} (fail-on: unknown gates them)`
+  }
+  if (dbErrors > 0) {
+    reason += `; ${dbErrors} database record${dbErrors === 1 ? '' : 's'} could not be read (skipped; see the warnings)`
+  }
   return {
     gate,
-    reason: gateReason(gate, evaluated, blocking, opts, results.length),
+    reason,
+    unknown: unknown.length,
+    unknownNotGated,
+    dbErrors,
     evaluated,
     counts,
     blocking,
@@ -152,8 +176,8 @@ function plural(n: number, word: string): string {
 /** `GHSA-x in lodash 4.17.20` / `private-key at /root/.ssh/id_rsa`. */
 export function describeFinding(f: Finding): string {
   return f.class === 'vulnerability'
-    ? `${f.id} in ${f.package.name} ${f.installedVersion}`
-    : `${f.id} at ${f.location}`
+    ? printable(`${f.id} in ${f.package.name} ${f.installedVersion}`)
+    : printable(`${f.id} at ${f.location}`)
 }
 
 function gateReason(

@@ -29,12 +29,17 @@ export interface JsonReport {
   policy: { failOn: Threshold; onlyFixed: boolean; baseline?: string; ignoreFile?: string }
   gate: { result: 'pass' | 'fail'; reason: string }
   counts: Counts
+  /** Findings (not ignored) of unknown severity, and how many fail-on does not gate. */
+  unknown: { total: number; notGated: number }
   database?: string
+  /** Database records that could not be read or evaluated, each skipped. */
+  dbErrors: number
   images: Array<{
     image: string
     resolved: string
     os?: ScanResult['os']
     packages: number
+    /** Findings of this image in `findings` (one per advisory and package version). */
     findings: number
   }>
   findings: Array<Finding & { key: string; status: Status; ignoredBy?: RuleRef }>
@@ -65,13 +70,15 @@ export function buildJsonReport(
     },
     gate: { result: gate.gate, reason: gate.reason },
     counts: gate.counts,
+    unknown: { total: gate.unknown, notGated: gate.unknownNotGated },
     database: ctx.database,
+    dbErrors: gate.dbErrors,
     images: results.map(r => ({
       image: r.image,
       resolved: r.resolved,
       os: r.os,
       packages: r.packages.length,
-      findings: r.findings.length
+      findings: findingsOf(gate, r.image)
     })),
     findings: gate.evaluated.map(e => ({
       ...e.finding,
@@ -82,6 +89,21 @@ export function buildJsonReport(
     expiredRules: gate.expiredRules.map(ref),
     unusedRules: gate.unusedRules.map(ref)
   }
+}
+
+/** Findings of one image as the gate counted them (duplicates merged, ignored ones included). */
+function findingsOf(gate: GateResult, image: string): number {
+  return gate.evaluated.filter(e => e.finding.image === image).length
+}
+
+/** Where an ignore rule came from: `.trivyignore:3`, `vex.json statement 2`, `ignore.yml entry 1`. */
+export function sourceText(r: IgnoreRule): string {
+  const s = r.source
+  if (!s) return `ignore-file entry ${r.entry}`
+  const file = s.file.slice(s.file.lastIndexOf('/') + 1)
+  if (s.kind === 'trivyignore') return `${file}${s.at ? `:${s.at}` : ''}`
+  if (s.kind === 'openvex') return `${file} statement ${s.at ?? r.entry}`
+  return `${file} entry ${s.at ?? r.entry}`
 }
 
 const ICON: Record<Severity, string> = {
@@ -151,7 +173,7 @@ export function buildSummary(
         code(shortDigest(r.resolved) || r.resolved),
         r.os?.prettyName ?? (r.os ? `${r.os.id} ${r.os.versionId}` : ''),
         r.packages.length,
-        r.findings.length
+        findingsOf(gate, r.image)
       ])
     )
   )
@@ -170,6 +192,19 @@ export function buildSummary(
     ctx.database ? `database ${code(ctx.database)}` : ''
   ].filter(Boolean)
   out.push(`${policy.join(' · ')}\n`)
+  if (gate.unknown > 0) {
+    out.push(
+      `${gate.unknown} finding${gate.unknown === 1 ? '' : 's'} of **unknown** severity (no CVSS and no rating from the distribution)` +
+        (gate.unknownNotGated > 0
+          ? `: ${gate.unknownNotGated} not gated under ${code(`fail-on: ${ctx.failOn}`)} (${code('fail-on: unknown')} gates them).\n`
+          : '.\n')
+    )
+  }
+  if (gate.dbErrors > 0) {
+    out.push(
+      `${gate.dbErrors} database record${gate.dbErrors === 1 ? '' : 's'} could not be read and ${gate.dbErrors === 1 ? 'was' : 'were'} skipped (see the step's warnings).\n`
+    )
+  }
 
   const shown = gate.evaluated.filter(e => e.status !== 'ignored')
   if (shown.length) {
@@ -198,11 +233,12 @@ export function buildSummary(
     out.push(heading(`Ignored (${gate.ignored.length})`, 3))
     out.push(
       table(
-        ['id', 'package / location', 'reason', 'expires'],
+        ['id', 'package / location', 'reason', 'source', 'expires'],
         gate.ignored.map(e => [
           e.finding.id,
           what(e.finding),
           e.rule?.reason ?? '',
+          e.rule ? sourceText(e.rule) : '',
           e.rule?.expires ?? 'never'
         ])
       )
@@ -212,8 +248,14 @@ export function buildSummary(
     out.push(heading(`Expired ignore rules (${gate.expiredRules.length}): no longer applied`, 3))
     out.push(
       table(
-        ['entry', 'id', 'package', 'reason', 'expired'],
-        gate.expiredRules.map(r => [r.entry, r.id, r.package ?? '', r.reason, r.expires ?? ''])
+        ['source', 'id', 'package', 'reason', 'expired'],
+        gate.expiredRules.map(r => [
+          sourceText(r),
+          r.id,
+          r.package ?? '',
+          r.reason,
+          r.expires ?? ''
+        ])
       )
     )
   }
@@ -237,7 +279,9 @@ function rowOf(e: Evaluated, multi: boolean): Array<string | number> {
     ICON[f.severity],
     f.id,
     what(f),
-    f.class === 'vulnerability' ? f.installedVersion : '',
+    f.class === 'vulnerability'
+      ? `${f.installedVersion}${(f.installs ?? 1) > 1 ? ` (×${f.installs})` : ''}`
+      : '',
     f.class === 'vulnerability' ? (f.fixedVersion ?? 'no fix') : '',
     layerCell(f),
     STATUS_TEXT[e.status]

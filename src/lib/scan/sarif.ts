@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import type { Finding, Severity } from './model.js'
 import type { Evaluated, Status } from './policy.js'
 import { imageRepository } from './ignore.js'
+import { sourceText } from './report.js'
 
 export const SARIF_SCHEMA =
   'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json'
@@ -79,7 +80,7 @@ export interface SarifResult {
   locations: Array<{
     physicalLocation: {
       artifactLocation: { uri: string }
-      region: { startLine: number }
+      region: { startLine: number; startColumn: number; endLine: number; endColumn: number }
     }
     message?: { text: string }
   }>
@@ -150,7 +151,8 @@ function ruleOf(f: Finding): SarifRule {
       },
       defaultConfiguration: { level },
       properties: {
-        'security-severity': SECURITY_SEVERITY[f.severity],
+        // Unknown severity carries no security-severity: GitHub would read 0.0 as "none".
+        ...(f.severity !== 'unknown' ? { 'security-severity': SECURITY_SEVERITY[f.severity] } : {}),
         tags: ['security', 'vulnerability', f.severity],
         precision: 'very-high',
         ...(f.score !== undefined ? { cvss: f.score } : {})
@@ -292,8 +294,8 @@ function runOf(g: Group, items: Evaluated[], opts: SarifOptions): SarifRun {
     } else {
       // One rule per advisory: keep the highest severity seen for it.
       const r = rules[i]!
-      const cur = r.properties['security-severity'] as string
-      if (Number(SECURITY_SEVERITY[f.severity]) > Number(cur)) {
+      const cur = Number((r.properties['security-severity'] as string | undefined) ?? '0')
+      if (f.severity !== 'unknown' && Number(SECURITY_SEVERITY[f.severity]) > cur) {
         r.properties['security-severity'] = SECURITY_SEVERITY[f.severity]
         r.defaultConfiguration.level = LEVEL[f.severity]
       }
@@ -308,7 +310,9 @@ function runOf(g: Group, items: Evaluated[], opts: SarifOptions): SarifRun {
         {
           physicalLocation: {
             artifactLocation: { uri: uriOf(f, g.repo) },
-            region: { startLine: line }
+            // GitHub code scanning reads all four; a package has no span in its file, so the
+            // region is the start of the line (as Trivy writes it).
+            region: { startLine: line, startColumn: 1, endLine: line, endColumn: 1 }
           },
           message: { text: `in image ${f.image}` }
         }
@@ -322,6 +326,8 @@ function runOf(g: Group, items: Evaluated[], opts: SarifOptions): SarifRun {
               package: f.package.name,
               ecosystem: f.package.ecosystem,
               installedVersion: f.installedVersion,
+              ...((f.installs ?? 1) > 1 ? { installs: f.installs } : {}),
+              ...(f.severitySource ? { severitySource: f.severitySource } : {}),
               ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}),
               ...(f.package.purl ? { purl: f.package.purl } : {})
             }
@@ -338,7 +344,7 @@ function runOf(g: Group, items: Evaluated[], opts: SarifOptions): SarifRun {
         {
           kind: 'external',
           status: 'accepted',
-          justification: `${e.rule.reason}${e.rule.expires ? ` (until ${e.rule.expires})` : ''}`
+          justification: `${e.rule.reason}${e.rule.expires ? ` (until ${e.rule.expires})` : ''} [${sourceText(e.rule)}]`
         }
       ]
     }

@@ -4,7 +4,15 @@
  * Built with @cyclonedx/cyclonedx-library so the document follows the spec's model.
  */
 import { createHash } from 'node:crypto'
-import { Bom, Component, NamedLicense, Property } from '@cyclonedx/cyclonedx-library/Models'
+import {
+  Bom,
+  Component,
+  LicenseExpression,
+  NamedLicense,
+  Property,
+  SpdxLicense
+} from '@cyclonedx/cyclonedx-library/Models'
+import { fixupSpdxId } from '@cyclonedx/cyclonedx-library/SPDX'
 import { ComponentType } from '@cyclonedx/cyclonedx-library/Enums'
 import { JsonSerializer, JSON as CdxJson } from '@cyclonedx/cyclonedx-library/Serialize'
 import { Spec1dot6 } from '@cyclonedx/cyclonedx-library/Spec'
@@ -29,6 +37,49 @@ function purlOf(p: Package): string | undefined {
 
 function shortHash(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 12)
+}
+
+const EXPRESSION = /^\(?\s*[A-Za-z0-9.+-]+(\s+(AND|OR|WITH)\s+\(?\s*[A-Za-z0-9.+-]+\s*\)?)+\s*\)?$/
+
+/** An SPDX expression whose every license id is a known SPDX id (exceptions after WITH aside). */
+function spdxExpression(text: string): string | undefined {
+  const t = text.trim()
+  if (!EXPRESSION.test(t)) return undefined
+  const tokens = t.replace(/[()]/g, ' ').split(/\s+/).filter(Boolean)
+  const out: string[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i] as string
+    if (tok === 'AND' || tok === 'OR' || tok === 'WITH') out.push(tok)
+    else if (tokens[i - 1] === 'WITH') out.push(tok)
+    else {
+      const id = fixupSpdxId(tok)
+      if (!id) return undefined
+      out.push(id)
+    }
+  }
+  // Keep the author's grouping: swap in the canonical ids, nothing else.
+  let i = 0
+  return t.replace(/[A-Za-z0-9.+-]+/g, () => out[i++] as string)
+}
+
+/**
+ * CycloneDX licenses: an SPDX license id as `license.id` (canonical spelling), a single SPDX
+ * expression as `expression`, anything else as `license.name` (CycloneDX allows either a
+ * list of licenses or exactly one expression).
+ */
+function addLicenses(c: Component, licenses: string[]): void {
+  const list = [...new Set(licenses.map(l => l.trim()).filter(Boolean))]
+  if (list.length === 1) {
+    const expr = spdxExpression(list[0] as string)
+    if (expr) {
+      c.licenses.add(new LicenseExpression(expr))
+      return
+    }
+  }
+  for (const l of list) {
+    const id = fixupSpdxId(l)
+    c.licenses.add(id ? new SpdxLicense(id) : new NamedLicense(l))
+  }
 }
 
 /** Serializes the SBOM of all scanned images as CycloneDX 1.6 JSON text. */
@@ -74,7 +125,7 @@ export function buildSbom(results: ScanResult[], opts: SbomOptions = {}): string
         c.properties.add(new Property('gantry:layer', p.layer.digest))
         c.properties.add(new Property('gantry:layer-index', String(p.layer.index)))
       }
-      for (const l of p.licenses ?? []) c.licenses.add(new NamedLicense(l))
+      addLicenses(c, p.licenses ?? [])
       image.components.add(c)
       image.dependencies.add(c.bomRef)
     }

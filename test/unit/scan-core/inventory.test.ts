@@ -72,7 +72,13 @@ describe('os-release', () => {
     [{ id: 'debian', versionId: '12' }, 'Debian:12'],
     [{ id: 'debian', versionId: '' }, 'Debian'],
     [{ id: 'alpine', versionId: '3.19.1' }, 'Alpine:v3.19'],
-    [{ id: 'ubuntu', versionId: '22.04' }, 'Ubuntu:22.04'],
+    [{ id: 'ubuntu', versionId: '22.04' }, 'Ubuntu:22.04:LTS'],
+    [
+      { id: 'ubuntu', versionId: '22.04', version: '22.04.4 LTS (Jammy Jellyfish)' },
+      'Ubuntu:22.04:LTS'
+    ],
+    [{ id: 'ubuntu', versionId: '23.10', version: '23.10 (Mantic Minotaur)' }, 'Ubuntu:23.10'],
+    [{ id: 'ubuntu', versionId: '24.04', prettyName: 'Ubuntu 24.04.1 LTS' }, 'Ubuntu:24.04:LTS'],
     [undefined, 'Debian']
   ])('%j → %s', (os, eco) => {
     expect(osEcosystem(os, 'Debian')).toBe(eco)

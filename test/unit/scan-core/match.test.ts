@@ -81,9 +81,9 @@ describe('OSV range evaluation', () => {
     expect(evaluateRange('2.36-9+deb12u3', r, compareDpkg)?.affected).toBe(true)
   })
 
-  it('gives up on a range whose versions it cannot parse', () => {
+  it('refuses a range whose versions it cannot parse (the record is skipped and counted)', () => {
     const r = { type: 'SEMVER', events: [{ introduced: '0' }, { fixed: 'not-a-version' }] }
-    expect(evaluateRange('1.0.0', r, compareSemver)).toBeUndefined()
+    expect(() => evaluateRange('1.0.0', r, compareSemver)).toThrow(/not a valid version/)
   })
 
   it('matches an explicit versions list and still names the fix of a range', () => {
@@ -142,16 +142,16 @@ describe('severity of a record', () => {
     ['MODERATE', 'medium'],
     ['HIGH', 'high'],
     ['CRITICAL', 'critical']
-  ])('GHSA %s → %s, keeping the CVSS score', (word, sev) => {
-    expect(
-      severityOf({ id: 'x', severity: vector, database_specific: { severity: word } })
-    ).toEqual({
+  ])('GHSA %s → %s when the record has no CVSS vector', (word, sev) => {
+    expect(severityOf({ id: 'GHSA-x', database_specific: { severity: word } })).toEqual({
       severity: sev,
-      score: 9.8
+      source: 'GHSA'
     })
   })
-  it('falls back to the CVSS vector', () => {
-    expect(severityOf({ id: 'x', severity: vector })).toEqual({ severity: 'critical', score: 9.8 })
+  it('rates by the CVSS vector first (the GHSA word is the fallback)', () => {
+    expect(
+      severityOf({ id: 'GHSA-x', severity: vector, database_specific: { severity: 'LOW' } })
+    ).toEqual({ severity: 'critical', score: 9.8, source: 'CVSS:3.1' })
   })
   it('is unknown without either', () => {
     expect(severityOf({ id: 'x' })).toEqual({ severity: 'unknown' })

@@ -12,6 +12,8 @@ describe('scan-image inputs', () => {
       failOn: 'high',
       onlyFixed: false,
       ignoreFile: undefined,
+      trivyignore: [],
+      vex: [],
       baseline: undefined,
       scanners: ['vuln', 'secret'],
       secretSeverity: 'critical',

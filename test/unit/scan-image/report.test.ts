@@ -76,9 +76,11 @@ describe('job summary', () => {
   })
   it('lists ignored findings with reason and expiry, and expired rules', () => {
     expect(md).toContain('### Ignored (1)')
-    expect(md).toContain('| GHSA-29mw-wpgm-hmr9 | lodash | ReDoS input is trusted | 2026-12-31 |')
+    expect(md).toContain(
+      '| GHSA-29mw-wpgm-hmr9 | lodash | ReDoS input is trusted | ignore-file entry 1 | 2026-12-31 |'
+    )
     expect(md).toContain('### Expired ignore rules (1): no longer applied')
-    expect(md).toContain('| 2 | CVE-2020-0001 |  | old exception | 2025-01-01 |')
+    expect(md).toContain('| ignore-file entry 2 | CVE-2020-0001 |  | old exception | 2025-01-01 |')
   })
   it('shows secrets by location only', () => {
     expect(md).toContain('| critical | private-key | /root/.ssh/id_rsa |')

@@ -116,7 +116,11 @@ describe('SARIF writer', () => {
     })
     const r = out.log.runs[0]!.results.find(x => x.ruleId === 'GHSA-35jh-r3h4-6jhm')!
     expect(r.suppressions).toEqual([
-      { kind: 'external', status: 'accepted', justification: 'not reachable (until 2026-12-31)' }
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: 'not reachable (until 2026-12-31) [ignore-file entry 1]'
+      }
     ])
     expectValid(out.log)
   })

@@ -7,6 +7,8 @@ export interface OsInfo {
   /** `VERSION_ID` (12, 3.19.1, 22.04), empty for a rolling release. */
   versionId: string
   prettyName?: string
+  /** `VERSION` (`22.04.4 LTS (Jammy Jellyfish)`). */
+  version?: string
 }
 
 export function parseOsRelease(text: string): Record<string, string> {
@@ -30,10 +32,22 @@ export function detectOs(image: ImageContents): OsInfo | undefined {
   if (!kv.ID) return undefined
   const os: OsInfo = { id: kv.ID, versionId: kv.VERSION_ID ?? '' }
   if (kv.PRETTY_NAME) os.prettyName = kv.PRETTY_NAME
+  if (kv.VERSION) os.version = kv.VERSION
   return os
 }
 
-/** The OSV ecosystem of the OS packages: `Debian:12`, `Alpine:v3.19`, `Ubuntu:22.04`. */
+/**
+ * Whether an Ubuntu release is LTS: os-release says so (`VERSION="22.04.4 LTS (Jammy
+ * Jellyfish)"`); without that text, by Canonical's rule (every April of an even year).
+ */
+function isUbuntuLts(os: OsInfo, year: number, month: string): boolean {
+  const text = `${os.version ?? ''} ${os.prettyName ?? ''}`
+  if (/\bLTS\b/.test(text)) return true
+  if (os.version) return false
+  return year % 2 === 0 && month === '04'
+}
+
+/** The OSV ecosystem of the OS packages: `Debian:12`, `Alpine:v3.19`, `Ubuntu:22.04:LTS`. */
 export function osEcosystem(os: OsInfo | undefined, fallback: 'Debian' | 'Alpine'): string {
   if (!os) return fallback
   switch (os.id) {
@@ -45,8 +59,15 @@ export function osEcosystem(os: OsInfo | undefined, fallback: 'Debian' | 'Alpine
       const mm = /^(\d+)\.(\d+)/.exec(os.versionId)
       return mm ? `Alpine:v${mm[1]}.${mm[2]}` : 'Alpine'
     }
-    case 'ubuntu':
-      return os.versionId ? `Ubuntu:${os.versionId}` : 'Ubuntu'
+    case 'ubuntu': {
+      // OSV (Ubuntu's own feed) names releases `Ubuntu:22.04:LTS` and `Ubuntu:23.10`.
+      const mm = /^(\d+)\.(\d+)/.exec(os.versionId)
+      if (!mm) return 'Ubuntu'
+      const release = `${mm[1]}.${mm[2]}`
+      return isUbuntuLts(os, Number(mm[1]), mm[2] as string)
+        ? `Ubuntu:${release}:LTS`
+        : `Ubuntu:${release}`
+    }
     default:
       return fallback
   }

@@ -1,71 +1,72 @@
 /**
- * CVSS v3.0/v3.1 base scores from a vector (`CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H`),
- * per the FIRST specification, section 7.
+ * CVSS scores from the vectors OSV records carry (`severity[].type` CVSS_V2, CVSS_V3,
+ * CVSS_V4), computed by ae-cvss-calculator (FIRST's v2.0, v3.0, v3.1 and v4.0 equations,
+ * v4's macro-vector tables included), and the qualitative ratings of those scores.
  */
+import { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } from 'ae-cvss-calculator'
 import type { Severity } from '../model.js'
 
-const AV: Record<string, number> = { N: 0.85, A: 0.62, L: 0.55, P: 0.2 }
-const AC: Record<string, number> = { L: 0.77, H: 0.44 }
-const UI: Record<string, number> = { N: 0.85, R: 0.62 }
-const CIA: Record<string, number> = { H: 0.56, L: 0.22, N: 0 }
+export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0'
 
-/** CVSS 3.1 Roundup: the smallest number with one decimal that is ≥ x (float-safe). */
-export function roundUp(x: number): number {
-  const i = Math.round(x * 100000)
-  return i % 10000 === 0 ? i / 100000 : (Math.floor(i / 10000) + 1) / 10
+export interface CvssScore {
+  version: CvssVersion
+  /** Base score, 0.0–10.0. */
+  score: number
 }
 
-/** The base score of a CVSS v3 vector, or undefined when the vector is not one. */
-export function cvss3BaseScore(vector: string): number | undefined {
-  const parts = vector.trim().split('/')
-  if (!/^CVSS:3\.[01]$/.test(parts[0] ?? '')) return undefined
-  const m: Record<string, string> = {}
-  for (const p of parts.slice(1)) {
-    const [k, v] = p.split(':')
-    if (k && v) m[k] = v
-  }
-  const scope = m.S
-  const av = AV[m.AV ?? '']
-  const ac = AC[m.AC ?? '']
-  const ui = UI[m.UI ?? '']
-  const c = CIA[m.C ?? '']
-  const i = CIA[m.I ?? '']
-  const a = CIA[m.A ?? '']
-  const pr =
-    m.PR === 'N'
-      ? 0.85
-      : m.PR === 'L'
-        ? scope === 'C'
-          ? 0.68
-          : 0.62
-        : m.PR === 'H'
-          ? scope === 'C'
-            ? 0.5
-            : 0.27
-          : undefined
-  if (
-    (scope !== 'U' && scope !== 'C') ||
-    av === undefined ||
-    ac === undefined ||
-    ui === undefined ||
-    pr === undefined ||
-    c === undefined ||
-    i === undefined ||
-    a === undefined
-  ) {
+const MAX_VECTOR = 512
+
+function base(vector: CvssVersion, text: string): number | undefined {
+  // The calculator throws on an unknown metric value and reports no base score when a
+  // mandatory base metric is missing: both mean "not a vector we can score".
+  try {
+    const calc =
+      vector === '2.0'
+        ? new Cvss2(text)
+        : vector === '3.0'
+          ? new Cvss3P0(text)
+          : vector === '3.1'
+            ? new Cvss3P1(text)
+            : new Cvss4P0(text)
+    const s = (calc.calculateScores() as { base?: unknown }).base
+    return typeof s === 'number' && Number.isFinite(s) && s >= 0 && s <= 10 ? s : undefined
+  } catch {
     return undefined
   }
-  const iss = 1 - (1 - c) * (1 - i) * (1 - a)
-  const impact = scope === 'U' ? 6.42 * iss : 7.52 * (iss - 0.029) - 3.25 * Math.pow(iss - 0.02, 15)
-  const exploitability = 8.22 * av * ac * pr * ui
-  if (impact <= 0) return 0
-  return scope === 'U'
-    ? roundUp(Math.min(impact + exploitability, 10))
-    : roundUp(Math.min(1.08 * (impact + exploitability), 10))
 }
 
-/** The qualitative rating of a CVSS score (0 → low: "none" is not a severity we gate on). */
-export function severityOfScore(score: number): Severity {
+/**
+ * The base score of a CVSS vector as OSV stores it: `CVSS:4.0/…`, `CVSS:3.1/…`,
+ * `CVSS:3.0/…`, or a v2 vector without prefix (`AV:N/AC:L/Au:N/C:P/I:P/A:P`, the form
+ * the OSV schema documents for CVSS_V2; a `CVSS:2.0/` prefix is accepted too).
+ * Undefined when the text is not a complete vector.
+ */
+export function cvssScore(vector: string): CvssScore | undefined {
+  const text = vector.trim()
+  if (!text || text.length > MAX_VECTOR) return undefined
+  const m = /^CVSS:(\d\.\d)\//.exec(text)
+  const version = (m ? m[1] : '2.0') as string
+  if (version !== '2.0' && version !== '3.0' && version !== '3.1' && version !== '4.0')
+    return undefined
+  const body = version === '2.0' && m ? text.slice(m[0].length) : text
+  if (version === '2.0' && !/^AV:[LAN]\//.test(body)) return undefined
+  const score = base(version, body)
+  return score === undefined ? undefined : { version, score }
+}
+
+/** The CVSS v3 base score of a vector (kept for callers of the v3-only API). */
+export function cvss3BaseScore(vector: string): number | undefined {
+  const s = cvssScore(vector)
+  return s && (s.version === '3.0' || s.version === '3.1') ? s.score : undefined
+}
+
+/**
+ * The qualitative rating of a score. v3.x and v4.0 (FIRST): 0.1–3.9 low, 4.0–6.9 medium,
+ * 7.0–8.9 high, 9.0–10.0 critical. v2 has no "critical" (NVD: 7.0–10.0 high). A score of 0
+ * ("none") is rated low: it is still a finding, and "none" is not a threshold.
+ */
+export function severityOfScore(score: number, version: CvssVersion = '3.1'): Severity {
+  if (version === '2.0') return score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low'
   if (score >= 9) return 'critical'
   if (score >= 7) return 'high'
   if (score >= 4) return 'medium'

@@ -29,8 +29,15 @@ function slim(r: OsvRecord): OsvRecord {
   const affected: OsvAffected[] = (r.affected ?? []).map(a => {
     const out: OsvAffected = { package: a.package, ranges: a.ranges?.filter(x => x.type !== 'GIT') }
     if (a.versions?.length) out.versions = a.versions
+    // What severityOf() reads: a per-package severity, Debian's urgency, Ubuntu's priority.
+    if (Array.isArray(a.severity) && a.severity.length) out.severity = a.severity
+    const es: Record<string, unknown> = {}
     const sev = a.ecosystem_specific?.severity ?? a.database_specific?.severity
-    if (sev !== undefined) out.ecosystem_specific = { severity: sev }
+    if (sev !== undefined) es.severity = sev
+    if (a.ecosystem_specific?.urgency !== undefined) es.urgency = a.ecosystem_specific.urgency
+    if (a.ecosystem_specific?.ubuntu_priority !== undefined)
+      es.ubuntu_priority = a.ecosystem_specific.ubuntu_priority
+    if (Object.keys(es).length) out.ecosystem_specific = es
     return out
   })
   const out: OsvRecord = { id: r.id, affected }
@@ -116,7 +123,7 @@ function parseRecord(text: string, where: string, logger: Logger): OsvRecord | u
 }
 
 /** Bumped whenever slim() or the sidecar layout changes. */
-const INDEX_VERSION = 1
+const INDEX_VERSION = 2
 
 interface ArchiveIndex {
   version: number
