@@ -3,8 +3,11 @@
  * CVSS_V4), computed by ae-cvss-calculator (FIRST's v2.0, v3.0, v3.1 and v4.0 equations,
  * v4's macro-vector tables included), and the qualitative ratings of those scores.
  */
-import { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } from 'ae-cvss-calculator'
+// A CommonJS package without static named exports: Node's ESM loader needs the default.
+import calculator from 'ae-cvss-calculator'
 import type { Severity } from '../model.js'
+
+const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = calculator
 
 export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0'
 
