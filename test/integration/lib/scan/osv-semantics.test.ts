@@ -11,7 +11,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { DockerCli } from '../../../../src/lib/docker.js'
 import { RecordingLogger } from '../../../../src/lib/logger.js'
 import { parseInputs } from '../../../../src/scan-image/inputs.js'
 import { execute } from '../../../../src/scan-image/main.js'
