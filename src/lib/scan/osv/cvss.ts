@@ -3,10 +3,18 @@
  * CVSS_V4), computed by ae-cvss-calculator (FIRST's v2.0, v3.0, v3.1 and v4.0 equations,
  * v4's macro-vector tables included), and the qualitative ratings of those scores.
  */
-// A CommonJS package without static named exports: Node's ESM loader needs the default.
-import calculator from 'ae-cvss-calculator'
+import * as calculatorModule from 'ae-cvss-calculator'
 import type { Severity } from '../model.js'
 
+/**
+ * A CommonJS (webpack) package: Node's ESM loader sees its classes only on the default
+ * export, while the bundler (which honours its `__esModule` flag) sees them on the
+ * namespace itself. Take whichever holds them.
+ */
+type Calculator = typeof calculatorModule
+const namespace = calculatorModule as Calculator & { default?: Calculator }
+const calculator: Calculator =
+  namespace.default && 'Cvss2' in namespace.default ? namespace.default : namespace
 const { Cvss2, Cvss3P0, Cvss3P1, Cvss4P0 } = calculator
 
 export type CvssVersion = '2.0' | '3.0' | '3.1' | '4.0'
