@@ -45,4 +45,3 @@ export function describeError(e: ErrorObject): string {
       return `${at}: ${e.message ?? 'is invalid'}`
   }
 }
-

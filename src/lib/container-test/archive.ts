@@ -46,7 +46,11 @@ export function engineArchive(socketPath: string, containerId: string): ArchiveS
         req.on('timeout', () => req.destroy(new Error('timed out')))
         req.on('error', e => {
           clearTimeout(timer)
-          resolve({ stream: emptyStream(), close: () => undefined, failure: Promise.resolve(e.message) })
+          resolve({
+            stream: emptyStream(),
+            close: () => undefined,
+            failure: Promise.resolve(e.message)
+          })
         })
         req.on('response', res => {
           if (res.statusCode === 200) {
@@ -121,7 +125,11 @@ export function cliArchive(binary: string, containerId: string): ArchiveSource {
         child.on('error', e => done(e.message))
         child.on('close', code => {
           clearTimeout(timer)
-          done(code === 0 || code === null ? undefined : stderr.trim().split('\n').pop() || `docker cp exited ${code}`)
+          done(
+            code === 0 || code === null
+              ? undefined
+              : stderr.trim().split('\n').pop() || `docker cp exited ${code}`
+          )
         })
       })
       return { stream: child.stdout, close: kill, failure }
@@ -207,7 +215,10 @@ async function walk(
     }
   } catch (e: unknown) {
     if (timedOut) throw new ReadError(`reading ${path} timed out`)
-    const failure = await Promise.race([opened.failure, new Promise<undefined>(r => setTimeout(r, 50, undefined))])
+    const failure = await Promise.race([
+      opened.failure,
+      new Promise<undefined>(r => setTimeout(r, 50, undefined))
+    ])
     if (failure) return { failure }
     throw new ReadError(`the archive of ${path} is not readable: ${(e as Error).message}`)
   } finally {
@@ -317,7 +328,9 @@ export async function readFile(
   if (result) return result
   if (follow !== undefined) {
     const next =
-      o.relativeLinks && !follow.startsWith('/') ? goClean(`${goDir(absolute(target))}/${follow}`) : follow
+      o.relativeLinks && !follow.startsWith('/')
+        ? goClean(`${goDir(absolute(target))}/${follow}`)
+        : follow
     return readFile(source, next, o, hops + 1)
   }
   if (r.failure) return { error: `Error retrieving file from container: ${r.failure}` }
@@ -353,7 +366,13 @@ export async function readDocDir(
     if (e.type === 'directory' && parts.length === 2) {
       packages.push(parts[1]!)
       dirs.add(parts[1]!)
-    } else if (e.type === 'file' && parts.length === 3 && parts[2] === 'copyright' && dirs.has(parts[1]!) && e.size <= o.maxBytes) {
+    } else if (
+      e.type === 'file' &&
+      parts.length === 3 &&
+      parts[2] === 'copyright' &&
+      dirs.has(parts[1]!) &&
+      e.size <= o.maxBytes
+    ) {
       const chunks: Buffer[] = []
       for await (const c of body) chunks.push(c as Buffer)
       copyrights.set(parts[1]!, Buffer.concat(chunks))

@@ -40,17 +40,20 @@ export async function checkFileExistence(
   const { entry, error } = await statFile(source, path, o)
   const problems: string[] = []
   if (!entry && t.shouldExist) return [`Error examining file in container: ${error ?? ''}`]
-  if (t.shouldExist && error) problems.push(`File ${t.path} should exist but does not, got error: ${error}`)
+  if (t.shouldExist && error)
+    problems.push(`File ${t.path} should exist but does not, got error: ${error}`)
   else if (!t.shouldExist && !error) problems.push(`File ${t.path} should not exist but does`)
   if (!t.shouldExist) return problems
   const e = entry!
   const perms = fileModeString(e.type, e.mode)
   if (t.permissions !== '' && perms !== t.permissions)
-    problems.push(`${t.path} has incorrect permissions. Expected: ${t.permissions}, Actual: ${perms}`)
+    problems.push(
+      `${t.path} has incorrect permissions. Expected: ${t.permissions}, Actual: ${perms}`
+    )
   if (t.isExecutableBy !== '') {
-    const mask = ({ any: 0o111, owner: 0o100, group: 0o010, other: 0o001 } as Record<string, number>)[
-      t.isExecutableBy
-    ]
+    const mask = (
+      { any: 0o111, owner: 0o100, group: 0o010, other: 0o001 } as Record<string, number>
+    )[t.isExecutableBy]
     if (mask === undefined) problems.push(`${t.isExecutableBy} not recognised as a valid option`)
     else if ((e.mode & mask) === 0)
       problems.push(
@@ -93,7 +96,8 @@ const DEBIAN_ROOT = '/usr/share/doc'
 
 function licenseProblem(file: string, content: Buffer): string | undefined {
   const upper = goToUpper(goString(content))
-  for (const b of BLACKLIST) if (upper.includes(b)) return `Invalid license for ${file}, license contains ${b}`
+  for (const b of BLACKLIST)
+    if (upper.includes(b)) return `Invalid license for ${file}, license contains ${b}`
   return undefined
 }
 
@@ -167,16 +171,24 @@ function keyValues(
   for (const pair of expected) {
     const val = actual.get(pair.key)
     if (val === undefined) {
-      problems.push(what === 'env var' ? `variable ${pair.key} not found in image env` : `label ${pair.key} not found in image metadata`)
+      problems.push(
+        what === 'env var'
+          ? `variable ${pair.key} not found in image env`
+          : `label ${pair.key} not found in image metadata`
+      )
       continue
     }
     const match = pair.isRegex ? re2Match(pair.value, val) : pair.value === val
-    if (!match) problems.push(`${what} ${pair.key} value ${val} does not match expected value: ${pair.value}`)
+    if (!match)
+      problems.push(`${what} ${pair.key} value ${val} does not match expected value: ${pair.value}`)
   }
   return problems
 }
 
-function sameList(expected: readonly string[], actual: readonly string[] | null | undefined): boolean {
+function sameList(
+  expected: readonly string[],
+  actual: readonly string[] | null | undefined
+): boolean {
   const a = actual ?? []
   return expected.length === a.length && expected.every((v, i) => v === a[i])
 }
@@ -192,10 +204,13 @@ export function checkMetadata(m: MetadataTest, c: ImageMeta, o: MetadataOptions 
   const env = envListToMap(c.Env)
   const problems = [...keyValues('env var', env, m.envVars)]
   for (const pair of m.unboundEnvVars)
-    if (env.has(pair.key)) problems.push(`env variable ${pair.key} should not be present in image metadata`)
+    if (env.has(pair.key))
+      problems.push(`env variable ${pair.key} should not be present in image metadata`)
   problems.push(...keyValues('label', new Map(Object.entries(c.Labels ?? {})), m.labels))
   if (m.cmd !== undefined && !sameList(m.cmd, c.Cmd))
-    problems.push(`Image Cmd ${JSON.stringify(c.Cmd ?? [])} does not match expected Cmd: ${JSON.stringify(m.cmd)}`)
+    problems.push(
+      `Image Cmd ${JSON.stringify(c.Cmd ?? [])} does not match expected Cmd: ${JSON.stringify(m.cmd)}`
+    )
   if (m.entrypoint !== undefined && !sameList(m.entrypoint, c.Entrypoint))
     problems.push(
       `Image entrypoint ${JSON.stringify(c.Entrypoint ?? [])} does not match expected entrypoint: ${JSON.stringify(m.entrypoint)}`
@@ -211,9 +226,11 @@ export function checkMetadata(m: MetadataTest, c: ImageMeta, o: MetadataOptions 
     return ports.includes(p)
   }
   for (const p of m.exposedPorts) if (!isExposed(p)) problems.push(`Port ${p} not found in config`)
-  for (const p of m.unexposedPorts) if (isExposed(p)) problems.push(`Port ${p} should not be exposed`)
+  for (const p of m.unexposedPorts)
+    if (isExposed(p)) problems.push(`Port ${p} should not be exposed`)
   const volumes = Object.keys(c.Volumes ?? {})
-  for (const v of m.volumes) if (!volumes.includes(v)) problems.push(`Volume ${v} not found in config`)
+  for (const v of m.volumes)
+    if (!volumes.includes(v)) problems.push(`Volume ${v} not found in config`)
   for (const v of m.unmountedVolumes)
     if (volumes.includes(v)) problems.push(`Volume ${v} should not be mounted`)
   return problems
@@ -222,7 +239,8 @@ export function checkMetadata(m: MetadataTest, c: ImageMeta, o: MetadataOptions 
 /** CST's validation of a metadata test (v2/metadata.go Validate). */
 export function validateMetadata(m: MetadataTest): string[] {
   const errors: string[] = []
-  for (const e of m.envVars) if (e.key === '') errors.push('Environment variable key cannot be empty')
+  for (const e of m.envVars)
+    if (e.key === '') errors.push('Environment variable key cannot be empty')
   for (const l of m.labels) if (l.key === '') errors.push('Label key cannot be empty')
   for (const p of m.exposedPorts) if (p === '') errors.push('Port cannot be empty')
   for (const v of m.volumes) if (v === '') errors.push('Volume cannot be empty')

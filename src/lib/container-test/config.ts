@@ -29,8 +29,7 @@ import {
   isScalar,
   isSeq,
   parseDocument,
-  type Document,
-  type Node as YNode
+  type Document
 } from 'yaml'
 import { InputError } from '../errors.js'
 import { parseDuration } from '../inputs.js'
@@ -227,13 +226,7 @@ function yamlNumber(text: string): number | undefined {
   return undefined
 }
 
-type Type =
-  | 'string'
-  | 'int'
-  | 'bool'
-  | { list: Type }
-  | { nullableList: Type }
-  | { struct: Struct }
+type Type = 'string' | 'int' | 'bool' | { list: Type } | { nullableList: Type } | { struct: Struct }
 
 interface Field {
   /** The YAML key (the yaml tag, or the lower-cased Go name). */
@@ -272,7 +265,8 @@ class Decoder {
     if (isNull(n, this.json)) return zero(type)
     const node = n!
     if (type === 'string') {
-      if (node.kind !== 'scalar') return this.fail(path, `expected a string, got ${this.describe(node)}`)
+      if (node.kind !== 'scalar')
+        return this.fail(path, `expected a string, got ${this.describe(node)}`)
       if (this.json && !node.quoted)
         return this.fail(path, `expected a string, got ${this.describe(node)}`)
       return node.text
@@ -313,7 +307,8 @@ class Decoder {
     path: string,
     defaults: Record<string, unknown> = {}
   ): Record<string, unknown> | undefined {
-    if (node.kind !== 'map') return this.fail(path, `expected a mapping, got ${this.describe(node)}`)
+    if (node.kind !== 'map')
+      return this.fail(path, `expected a mapping, got ${this.describe(node)}`)
     const out: Record<string, unknown> = {}
     for (const f of s.fields) out[f.key] = zero(f.type)
     Object.assign(out, defaults)
@@ -324,7 +319,7 @@ class Decoder {
       if (this.json) {
         // encoding/json: an exact match first, then one that differs only in case.
         field =
-          s.fields.find(f => (f.go ?? f.key) === key || f.key === key) ??
+          s.fields.find(f => (f.go ?? f.key) === key) ??
           s.fields.find(f => (f.go ?? f.key).toLowerCase() === key.toLowerCase())
         if (!field) continue
       } else {
@@ -472,7 +467,8 @@ function gantryChecks(
   for (const f of patternFields) {
     ;(t[f] as string[]).forEach((p, i) => {
       const why = re2Error(p)
-      if (why) errors.push(`${path}.${f}[${i}]: ${JSON.stringify(p)} is not a valid RE2 pattern (${why})`)
+      if (why)
+        errors.push(`${path}.${f}[${i}]: ${JSON.stringify(p)} is not a valid RE2 pattern (${why})`)
     })
   }
   const extras: Extras = {}
@@ -481,7 +477,9 @@ function gantryChecks(
       extras.timeoutMs = parseDuration(`${path}.timeout`, t.timeout)
       if (extras.timeoutMs === 0) errors.push(`${path}.timeout: expected a duration above 0`)
     } catch {
-      errors.push(`${path}.timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(t.timeout)}`)
+      errors.push(
+        `${path}.timeout: expected a duration such as 30s or 2m, got ${JSON.stringify(t.timeout)}`
+      )
     }
   }
   if (typeof t.retries === 'number' && t.retries !== 0) {
@@ -521,7 +519,8 @@ function items<T>(
 function findKey(top: GNode & { kind: 'map' }, key: string, json: boolean): GNode | undefined {
   if (!json) return top.entries.find(([k]) => k === key)?.[1]
   const exact = [...top.entries].reverse().find(([k]) => k === key)
-  return (exact ?? [...top.entries].reverse().find(([k]) => k.toLowerCase() === key.toLowerCase()))?.[1]
+  return (exact ??
+    [...top.entries].reverse().find(([k]) => k.toLowerCase() === key.toLowerCase()))?.[1]
 }
 
 /** Parses the text of a structure-test file; throws InputError for what no test can survive. */
@@ -585,31 +584,40 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   const seen = new Set<string>()
   for (const [key, value] of topMap.entries) {
     const f = json
-      ? topFields.find(x => x.key === key) ??
-        topFields.find(x => x.key.toLowerCase() === key.toLowerCase())
+      ? (topFields.find(x => x.key === key) ??
+        topFields.find(x => x.key.toLowerCase() === key.toLowerCase()))
       : topFields.find(x => x.key === key)
     if (!f) {
-      if (!json) topErrors.push(`${key}: unknown field (container-structure-test's v${v} schema has no such field)`)
+      if (!json)
+        topErrors.push(
+          `${key}: unknown field (container-structure-test's v${v} schema has no such field)`
+        )
       continue
     }
     if (!json && seen.has(key)) topErrors.push(`${key}: is set twice`)
     seen.add(key)
-    if (['commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'].includes(f.key)) {
+    if (
+      ['commandTests', 'fileExistenceTests', 'fileContentTests', 'licenseTests'].includes(f.key)
+    ) {
       if (!isNull(value, json) && value.kind !== 'seq')
-        topErrors.push(`${key}: expected a list, got a ${value.kind === 'map' ? 'mapping' : 'scalar'}`)
+        topErrors.push(
+          `${key}: expected a list, got a ${value.kind === 'map' ? 'mapping' : 'scalar'}`
+        )
     } else if (f.key === 'metadataTest') {
-      if (!isNull(value, json) && value.kind !== 'map')
-        topErrors.push(`${key}: expected a mapping`)
+      if (!isNull(value, json) && value.kind !== 'map') topErrors.push(`${key}: expected a mapping`)
     }
   }
-  const globalEnvVars = (dec.decode(findKey(topMap, 'globalEnvVars', json), envVars, 'globalEnvVars') ??
-    []) as EnvVar[]
+  const globalEnvVars = (dec.decode(
+    findKey(topMap, 'globalEnvVars', json),
+    envVars,
+    'globalEnvVars'
+  ) ?? []) as EnvVar[]
   const runNode = v === 2 ? findKey(topMap, 'containerRunOptions', json) : undefined
   const runOptions = (
     isNull(runNode, json)
       ? zero({ struct: runOptionsStruct })
-      : dec.decodeStruct(runNode!, runOptionsStruct, 'containerRunOptions') ??
-        zero({ struct: runOptionsStruct })
+      : (dec.decodeStruct(runNode!, runOptionsStruct, 'containerRunOptions') ??
+        zero({ struct: runOptionsStruct }))
   ) as RunOptions
   if (topErrors.length > 0) {
     const shown = topErrors.slice(0, 3).join('; ')
@@ -617,7 +625,13 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   }
 
   const one =
-    <T>(fields: Field[], goType: string, patterns: readonly string[], build: (r: Record<string, unknown>, x: Extras) => T, defaults?: Record<string, unknown>) =>
+    <T>(
+      fields: Field[],
+      goType: string,
+      patterns: readonly string[],
+      build: (r: Record<string, unknown>, x: Extras) => T,
+      defaults?: Record<string, unknown>
+    ) =>
     (n: GNode, path: string, errors: string[]): T | undefined => {
       const d = new Decoder(json, errors)
       // yaml.v2 decodes a null item into the zero value, without UnmarshalYAML's defaults.
@@ -629,11 +643,11 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       return build(r, x)
     }
 
-  const commandTests = items(topMap, 'commandTests', json, one(
-    commandFields(v),
-    'CommandTest',
-    PATTERN_FIELDS.command,
-    (r, x): CommandTest => {
+  const commandTests = items(
+    topMap,
+    'commandTests',
+    json,
+    one(commandFields(v), 'CommandTest', PATTERN_FIELDS.command, (r, x): CommandTest => {
       const command = r.command as string | string[]
       const argv = v === 2 ? [command as string, ...(r.args as string[])] : (command as string[])
       return {
@@ -650,8 +664,8 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
         excludedError: r.excludedError as string[],
         ...x
       }
-    }
-  ))
+    })
+  )
   // YAML: UnmarshalYAML's defaults (shouldExist true, uid/gid -1); a null item skips them.
   // JSON: Go's zero values, unless the json-defaults fix is on.
   const existenceDefaults =
@@ -659,29 +673,35 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       ? { shouldExist: true, uid: -1, gid: -1 }
       : { shouldExist: false, uid: v === 2 ? 0 : -1, gid: v === 2 ? 0 : -1 }
   const fileExistenceTests = items(topMap, 'fileExistenceTests', json, (n, path, errors) =>
-    one(existenceFields(v), 'FileExistenceTest', [], (r, x): FileExistenceTest => ({
-      name: r.name as string,
-      path: r.path as string,
-      shouldExist: r.shouldExist as boolean,
-      permissions: r.permissions as string,
-      uid: v === 2 ? (r.uid as number) : -1,
-      gid: v === 2 ? (r.gid as number) : -1,
-      isExecutableBy: v === 2 ? (r.isExecutableBy as string) : '',
-      ...x
-    }), n.kind === 'map' ? existenceDefaults : { shouldExist: false, uid: 0, gid: 0 })(n, path, errors)
+    one(
+      existenceFields(v),
+      'FileExistenceTest',
+      [],
+      (r, x): FileExistenceTest => ({
+        name: r.name as string,
+        path: r.path as string,
+        shouldExist: r.shouldExist as boolean,
+        permissions: r.permissions as string,
+        uid: v === 2 ? (r.uid as number) : -1,
+        gid: v === 2 ? (r.gid as number) : -1,
+        isExecutableBy: v === 2 ? (r.isExecutableBy as string) : '',
+        ...x
+      }),
+      n.kind === 'map' ? existenceDefaults : { shouldExist: false, uid: 0, gid: 0 }
+    )(n, path, errors)
   )
-  const fileContentTests = items(topMap, 'fileContentTests', json, one(
-    contentFields,
-    'FileContentTest',
-    PATTERN_FIELDS.content,
-    (r, x): FileContentTest => ({
+  const fileContentTests = items(
+    topMap,
+    'fileContentTests',
+    json,
+    one(contentFields, 'FileContentTest', PATTERN_FIELDS.content, (r, x): FileContentTest => ({
       name: r.name as string,
       path: r.path as string,
       expectedContents: r.expectedContents as string[],
       excludedContents: r.excludedContents as string[],
       ...x
-    })
-  ))
+    }))
+  )
   const licenseTests = items(topMap, 'licenseTests', json, (n, path, errors) => {
     if (isNull(n, json)) return { debian: false, files: [] }
     return new Decoder(json, errors).decodeStruct(n, licenseStruct, path) as LicenseTest | undefined
@@ -692,19 +712,24 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   if (metaNode && !isNull(metaNode, json)) {
     const errors: string[] = []
     const m = new Decoder(json, errors).decodeStruct(metaNode, metadataStruct, 'metadataTest') as
-      | MetadataTest
-      | undefined
+      MetadataTest | undefined
     if (m) {
       m.envVars.forEach((e, i) => {
         if (e.isRegex) {
           const why = re2Error(e.value)
-          if (why) errors.push(`metadataTest.envVars[${i}].value: ${JSON.stringify(e.value)} is not a valid RE2 pattern (${why})`)
+          if (why)
+            errors.push(
+              `metadataTest.envVars[${i}].value: ${JSON.stringify(e.value)} is not a valid RE2 pattern (${why})`
+            )
         }
       })
       m.labels.forEach((e, i) => {
         if (e.isRegex) {
           const why = re2Error(e.value)
-          if (why) errors.push(`metadataTest.labels[${i}].value: ${JSON.stringify(e.value)} is not a valid RE2 pattern (${why})`)
+          if (why)
+            errors.push(
+              `metadataTest.labels[${i}].value: ${JSON.stringify(e.value)} is not a valid RE2 pattern (${why})`
+            )
         }
       })
     }

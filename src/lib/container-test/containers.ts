@@ -34,12 +34,12 @@ export function labels(): string[] {
 export async function removeStepContainers(docker: Docker, stepId: string): Promise<string[]> {
   const r = await docker.run(
     [
-    'ps',
-    '-aq',
-    '--filter',
-    `label=${GANTRY_LABEL}=${STAGE}`,
-    '--filter',
-    `label=${STEP_LABEL}=${stepId}`
+      'ps',
+      '-aq',
+      '--filter',
+      `label=${GANTRY_LABEL}=${STAGE}`,
+      '--filter',
+      `label=${STEP_LABEL}=${stepId}`
     ],
     { timeoutMs: CLEANUP_TIMEOUT_MS }
   )

@@ -68,11 +68,14 @@ function locateKeyName(input: string): [string, string] {
 const expandVar = /(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?/g
 
 function expandVariables(v: string, vars: ReadonlyMap<string, string>): string {
-  return v.replace(expandVar, (s: string, bs?: string, _d?: string, paren?: string, name?: string) => {
-    if (bs === '\\' || paren === '(') return s.slice(1)
-    if (name) return vars.get(name) ?? ''
-    return s
-  })
+  return v.replace(
+    expandVar,
+    (s: string, bs?: string, _d?: string, paren?: string, name?: string) => {
+      if (bs === '\\' || paren === '(') return s.slice(1)
+      if (name) return vars.get(name) ?? ''
+      return s
+    }
+  )
 }
 
 function expandEscapes(s: string): string {

@@ -90,7 +90,11 @@ export class Engine {
           res.on('data', (c: Buffer) => {
             size += c.length
             if (size > maxBytes) {
-              req.destroy(new Error(`engine API ${method} ${path.split('?')[0]}: answer above ${maxBytes} bytes`))
+              req.destroy(
+                new Error(
+                  `engine API ${method} ${path.split('?')[0]}: answer above ${maxBytes} bytes`
+                )
+              )
               return
             }
             chunks.push(c)
@@ -108,7 +112,9 @@ export class Engine {
         () => req.destroy(new Error(`engine API ${method} ${path.split('?')[0]} timed out`)),
         timeoutMs
       )
-      req.on('timeout', () => req.destroy(new Error(`engine API ${method} ${path.split('?')[0]} timed out`)))
+      req.on('timeout', () =>
+        req.destroy(new Error(`engine API ${method} ${path.split('?')[0]} timed out`))
+      )
       req.on('error', e => {
         clearTimeout(deadline)
         reject(e)
@@ -178,7 +184,13 @@ export class Engine {
    */
   async logsRaw(id: string, maxBytes: number, timeoutMs = 60_000): Promise<Buffer | undefined> {
     try {
-      const r = await this.request('GET', `/containers/${id}/logs?stdout=1&stderr=1`, undefined, timeoutMs, maxBytes)
+      const r = await this.request(
+        'GET',
+        `/containers/${id}/logs?stdout=1&stderr=1`,
+        undefined,
+        timeoutMs,
+        maxBytes
+      )
       if (r.status >= 300) throw new Error(`GET /containers/logs: HTTP ${r.status}`)
       return r.body
     } catch (e: unknown) {
@@ -194,14 +206,22 @@ export class Engine {
   }
 
   async removeImage(id: string): Promise<void> {
-    await this.request('DELETE', `/images/${encodeURIComponent(id)}?force=1`, undefined, 60_000).catch(
-      () => undefined
-    )
+    await this.request(
+      'DELETE',
+      `/images/${encodeURIComponent(id)}?force=1`,
+      undefined,
+      60_000
+    ).catch(() => undefined)
   }
 
   /** The image's inspection; undefined when the engine does not have it (404). */
   async image(name: string): Promise<ImageInspect | undefined> {
-    const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`, undefined, 30_000)
+    const r = await this.request(
+      'GET',
+      `/images/${encodeURIComponent(name)}/json`,
+      undefined,
+      30_000
+    )
     if (r.status === 404) return undefined
     if (r.status >= 300) return undefined
     return JSON.parse(r.body.toString('utf8')) as ImageInspect

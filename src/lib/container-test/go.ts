@@ -100,7 +100,8 @@ export function goDir(p: string): string {
   return goClean(p.slice(0, i + 1))
 }
 
-export type FileType = 'file' | 'directory' | 'symlink' | 'link' | 'char' | 'block' | 'fifo' | 'other'
+export type FileType =
+  'file' | 'directory' | 'symlink' | 'link' | 'char' | 'block' | 'fifo' | 'other'
 
 /**
  * The string Go's `fs.FileMode.String()` gives for a tar header's `FileInfo().Mode()`
@@ -154,7 +155,7 @@ export function goString(buf: Uint8Array): string {
 }
 
 function isUtf8(b: Buffer): boolean {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     if (b[i]! < 0x80) {
       i++
       continue

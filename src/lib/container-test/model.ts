@@ -1,4 +1,5 @@
 /** The results of one run of test-in-container: test cases grouped in one suite per mode. */
+import { neutralize } from '../untrusted.js'
 
 export type SuiteName = 'run' | 'structure' | 'service'
 
@@ -77,4 +78,22 @@ export async function mapLimit<T, R>(
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
   return out
+}
+
+/**
+ * A line of text from the image (command output, logs, file content, names) made safe for
+ * the runner's log: control characters escaped (a `\r` cannot start a new runner line),
+ * bounded, and a leading `::` escaped so that it cannot be read as a workflow command.
+ */
+export function logLine(text: string, maxChars = 2000): string {
+  const s = neutralize(text, maxChars)
+  return /^\s*::/.test(s) ? s.replace(':', '\\x3a') : s
+}
+
+/** Each line of a multi-line text made safe (see logLine), for report bodies. */
+export function safeLines(text: string, maxChars = 2000): string {
+  return text
+    .split('\n')
+    .map(l => logLine(l, maxChars))
+    .join('\n')
 }

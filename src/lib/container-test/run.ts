@@ -7,7 +7,7 @@ import { engineSocket, type Docker } from '../docker.js'
 import type { Logger } from '../logger.js'
 import { loadConfig, type StructureFile } from './config.js'
 import { imageConfig, type ImageConfig } from './containers.js'
-import type { TestCase } from './model.js'
+import { logLine, type TestCase } from './model.js'
 import { runScript } from './script.js'
 import { runService, type WaitFor } from './service.js'
 import { runStructureFile, type Fixes } from './structure.js'
@@ -40,6 +40,10 @@ export interface TestPlan {
   fixes?: Fixes
   /** Bytes of one file a content or license test reads at most. */
   maxFileBytes?: number
+  /** The step id (marks the service-test process for the post step). */
+  stepId?: string
+  /** Told the process group of `service-test` when it starts. */
+  onServiceTest?: (pgid: number) => void
 }
 
 export interface TestRun {
@@ -141,14 +145,16 @@ export async function testImage(
         serviceTest: plan.serviceTest || undefined,
         testTimeoutMs: plan.timeoutMs,
         cwd: plan.cwd,
-        logLines: plan.logLines
+        logLines: plan.logLines,
+        stepId: plan.stepId,
+        onServiceTest: plan.onServiceTest
       })
     )
     cases.push(...r.cases)
     if (r.logs !== undefined) {
       serviceLogs = r.logs
       await logger.group(`The service's last ${plan.logLines} log lines`, async () => {
-        for (const l of r.logs!.split('\n')) logger.info(l)
+        for (const l of r.logs!.split('\n')) logger.info(logLine(l))
       })
     }
   }

@@ -64,8 +64,10 @@ import { re2Match } from './re2.js'
 
 /** Where Gantry deliberately differs from CST, each only when asked for. */
 export const FIXES = {
-  teardown: 'run `teardown` commands after the test (CST never runs them) and fail the test when one fails',
-  'setup-exit-code': 'fail the test when a `setup` command exits non-zero (CST ignores its exit code)',
+  teardown:
+    'run `teardown` commands after the test (CST never runs them) and fail the test when one fails',
+  'setup-exit-code':
+    'fail the test when a `setup` command exits non-zero (CST ignores its exit code)',
   'run-options-env':
     "keep a test's `envVars` when `containerRunOptions` is set (CST drops them) and skip `containerRunOptions.envVars` that are unset on the runner (CST fails every command test with an empty variable)",
   tty: 'with `allocateTty`, match the terminal output as stdout (CST reads it as framed logs: an error, or no output at all)',
@@ -212,7 +214,10 @@ interface RunOutcome {
 function tailOf(label: string, b: Buffer): string {
   const text = goString(b.subarray(Math.max(0, b.length - 8192))).replace(/\s+$/, '')
   if (text === '') return ''
-  const lines = text.split('\n').slice(-30).map(l => neutralize(l, 400))
+  const lines = text
+    .split('\n')
+    .slice(-30)
+    .map(l => neutralize(l, 400))
   return `${label} (last lines):\n${lines.join('\n')}`
 }
 
@@ -269,9 +274,12 @@ class CommandRunner {
       try {
         const text = await readHostFile(path.resolve(this.o.cwd ?? process.cwd(), file), 'utf8')
         const vars = parseDotenv(text)
-        this.envFile = { vars: [...vars].filter(([k, v]) => k !== '' && v !== '').map(([k, v]) => `${k}=${v}`) }
+        this.envFile = {
+          vars: [...vars].filter(([k, v]) => k !== '' && v !== '').map(([k, v]) => `${k}=${v}`)
+        }
       } catch (e: unknown) {
-        const why = e instanceof DotenvError ? e.message : (e as NodeJS.ErrnoException).code ?? String(e)
+        const why =
+          e instanceof DotenvError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e))
         this.o.logger.warning(
           `${this.f.file}: containerRunOptions.envFile ${neutralize(file)} could not be read (${neutralize(why)}): its variables are not set, as with container-structure-test`
         )
@@ -293,7 +301,9 @@ class CommandRunner {
         timedOut: false
       }
     const engine = this.o.engine
-    return engine ? this.runEngine(engine, spec, timeoutMs, mine, maxOutput) : this.runCli(spec, timeoutMs, mine, maxOutput)
+    return engine
+      ? this.runEngine(engine, spec, timeoutMs, mine, maxOutput)
+      : this.runCli(spec, timeoutMs, mine, maxOutput)
   }
 
   private hostConfig() {
@@ -334,20 +344,40 @@ class CommandRunner {
         containerName()
       )
     } catch (e: unknown) {
-      return { error: `Error creating container: ${(e as Error).message}`, exitCode: -1, stdout: empty, stderr: empty, timedOut: false }
+      return {
+        error: `Error creating container: ${(e as Error).message}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
     }
     this.containers.add(id)
     mine.push(id)
     try {
       await engine.start(id)
     } catch (e: unknown) {
-      return { id, error: `Error creating container: ${(e as Error).message}`, exitCode: -1, stdout: empty, stderr: empty, timedOut: false }
+      return {
+        id,
+        error: `Error creating container: ${(e as Error).message}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
     }
     const code = await engine.wait(id, timeoutMs)
     if (code === undefined) await engine.kill(id)
     const raw = await engine.logsRaw(id, maxOutput)
     if (raw === undefined)
-      return { id, exitCode: code ?? 137, stdout: empty, stderr: empty, timedOut: code === undefined, tooMuch: true }
+      return {
+        id,
+        exitCode: code ?? 137,
+        stdout: empty,
+        stderr: empty,
+        timedOut: code === undefined,
+        tooMuch: true
+      }
     return { id, ...this.split(raw, spec.tty), exitCode: code ?? 137, timedOut: code === undefined }
   }
 
@@ -357,7 +387,11 @@ class CommandRunner {
       if (this.fixes.tty) return { stdout: raw, stderr: Buffer.alloc(0) }
       const r = stdCopy(raw)
       return r.error
-        ? { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), error: `Error retrieving container logs: ${r.error}` }
+        ? {
+            stdout: Buffer.alloc(0),
+            stderr: Buffer.alloc(0),
+            error: `Error retrieving container logs: ${r.error}`
+          }
         : r
     }
     const { stdout, stderr } = demuxBuffers(raw)
@@ -391,7 +425,13 @@ class CommandRunner {
     args.push(spec.image, ...spec.argv)
     const created = await this.o.docker.run(args, { env: clientEnv, timeoutMs: 120_000 })
     if (created.code !== 0)
-      return { error: `Error creating container: ${created.stderr.trim().split('\n').pop() ?? ''}`, exitCode: -1, stdout: empty, stderr: empty, timedOut: false }
+      return {
+        error: `Error creating container: ${created.stderr.trim().split('\n').pop() ?? ''}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
     const id = created.stdout.trim().split('\n').pop()!.trim()
     this.containers.add(id)
     mine.push(id)
@@ -400,19 +440,35 @@ class CommandRunner {
       timedOut = true
       void this.o.docker.run(['kill', id], { timeoutMs: CLEANUP_TIMEOUT_MS })
     }, timeoutMs)
-    const r = await this.o.docker.run(['start', '-a', id], { timeoutMs: timeoutMs + 10_000, maxBuffer: maxOutput })
+    const r = await this.o.docker.run(['start', '-a', id], {
+      timeoutMs: timeoutMs + 10_000,
+      maxBuffer: maxOutput
+    })
     clearTimeout(timer)
-    const state = await this.o.docker.run(['container', 'inspect', '--format', '{{json .State}}', id], { timeoutMs: 60_000 })
+    const state = await this.o.docker.run(
+      ['container', 'inspect', '--format', '{{json .State}}', id],
+      { timeoutMs: 60_000 }
+    )
     let exitCode = r.code
     try {
       const s = JSON.parse(state.stdout) as { ExitCode: number; Error?: string; StartedAt?: string }
-      if (s.Error && s.StartedAt?.startsWith('0001-')) return { id, error: `Error creating container: ${s.Error}`, exitCode: -1, stdout: empty, stderr: empty, timedOut: false }
+      if (s.Error && s.StartedAt?.startsWith('0001-'))
+        return {
+          id,
+          error: `Error creating container: ${s.Error}`,
+          exitCode: -1,
+          stdout: empty,
+          stderr: empty,
+          timedOut: false
+        }
       exitCode = s.ExitCode
     } catch {
       /* keep the client's code */
     }
     const out = Buffer.from(r.stdout, 'utf8')
-    const split = spec.tty ? this.split(out, true) : { stdout: out, stderr: Buffer.from(r.stderr, 'utf8') }
+    const split = spec.tty
+      ? this.split(out, true)
+      : { stdout: out, stderr: Buffer.from(r.stderr, 'utf8') }
     return { id, ...split, exitCode, timedOut: timedOut || r.timedOut }
   }
 
@@ -453,7 +509,12 @@ class CommandRunner {
   private async attempt(t: CommandTest, mine: string[], lane?: string): Promise<TestCase> {
     const timeoutMs = t.timeoutMs ?? this.o.timeoutMs
     const start = Date.now()
-    const base = (): Base => ({ suite: 'structure', kind: 'command', name: t.name, durationMs: Date.now() - start })
+    const base = (): Base => ({
+      suite: 'structure',
+      kind: 'command',
+      name: t.name,
+      durationMs: Date.now() - start
+    })
     const v = this.f.version
     const o = this.opts
     const set = v === 2 && runOptionsSet(o)
@@ -465,23 +526,36 @@ class CommandRunner {
       const globals = processEnvVars(this.f.globalEnvVars, envListToMap(imageEnv))
       const bad = invalidEnv(globals)
       if (bad !== undefined)
-        return verdict(base(), [`error setting env vars: Error creating container: invalid environment variable: ${bad}`])
+        return verdict(base(), [
+          `error setting env vars: Error creating container: invalid environment variable: ${bad}`
+        ])
       env = dockerMergeEnv(globals, env)
     }
     let image = this.o.image
     const user = set && o.user ? o.user : undefined
-    const setupVars =
-      v === 2 ? t.envVars : [...this.f.globalEnvVars, ...t.envVars]
-    const setupEnv = setupVars.length > 0 ? processEnvVars(setupVars, envListToMap(v === 2 ? env : imageEnv)) : []
+    const setupVars = v === 2 ? t.envVars : [...this.f.globalEnvVars, ...t.envVars]
+    const setupEnv =
+      setupVars.length > 0 ? processEnvVars(setupVars, envListToMap(v === 2 ? env : imageEnv)) : []
     const problems: string[] = []
     try {
       for (const cmd of t.setup) {
         const merged = dockerMergeEnv(setupEnv, env)
-        const s = await this.run({ image, argv: cmd, env: merged, user, tty: false, lane }, timeoutMs, mine)
+        const s = await this.run(
+          { image, argv: cmd, env: merged, user, tty: false, lane },
+          timeoutMs,
+          mine
+        )
         if (s.error) return verdict(base(), [`error in setup: ${s.error}`])
-        if (s.timedOut) return verdict(base(), [`error in setup: ${neutralize(cmd.join(' '))} timed out after ${formatDuration(timeoutMs)}`])
+        if (s.timedOut)
+          return verdict(base(), [
+            `error in setup: ${neutralize(cmd.join(' '))} timed out after ${formatDuration(timeoutMs)}`
+          ])
         if (fx['setup-exit-code'] && s.exitCode !== 0)
-          return verdict(base(), [`setup command ${neutralize(cmd.join(' '))} exited with code ${s.exitCode}`], outputTails(s))
+          return verdict(
+            base(),
+            [`setup command ${neutralize(cmd.join(' '))} exited with code ${s.exitCode}`],
+            outputTails(s)
+          )
         image = await this.commit(s.id!)
         env = merged
       }
@@ -498,23 +572,43 @@ class CommandRunner {
       } else {
         runEnv = t.envVars.map(e => `${e.key}=${e.value}`)
         if (v === 1 && fx['v1-global-env'] && t.setup.length === 0)
-          runEnv = dockerMergeEnv(runEnv, processEnvVars(this.f.globalEnvVars, envListToMap(imageEnv)))
+          runEnv = dockerMergeEnv(
+            runEnv,
+            processEnvVars(this.f.globalEnvVars, envListToMap(imageEnv))
+          )
       }
       const r = await this.run(
-        { image, argv: fullCommand, env: dockerMergeEnv(runEnv, env), user, tty: set && o.allocateTty, lane },
+        {
+          image,
+          argv: fullCommand,
+          env: dockerMergeEnv(runEnv, env),
+          user,
+          tty: set && o.allocateTty,
+          lane
+        },
         timeoutMs,
         mine
       )
       if (r.error) return verdict(base(), [r.error])
       if (r.timedOut)
-        return verdict(base(), [`timed out after ${formatDuration(timeoutMs)}: the container was killed`], outputTails(r))
+        return verdict(
+          base(),
+          [`timed out after ${formatDuration(timeoutMs)}: the container was killed`],
+          outputTails(r)
+        )
       if (r.tooMuch)
-        return verdict(base(), [`the output is above the ${Math.round((this.o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) / 1048576)} MiB a command test keeps; it was not matched`])
+        return verdict(base(), [
+          `the output is above the ${Math.round((this.o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) / 1048576)} MiB a command test keeps; it was not matched`
+        ])
       problems.push(...checkOutput(t, goString(r.stdout), goString(r.stderr), r.exitCode))
       if (fx.teardown && t.teardown.length > 0) {
         let after = await this.commit(r.id!)
         for (const cmd of t.teardown) {
-          const s = await this.run({ image: after, argv: cmd, env: dockerMergeEnv(setupEnv, env), user, tty: false, lane }, timeoutMs, mine)
+          const s = await this.run(
+            { image: after, argv: cmd, env: dockerMergeEnv(setupEnv, env), user, tty: false, lane },
+            timeoutMs,
+            mine
+          )
           if (s.error || s.timedOut || s.exitCode !== 0) {
             problems.push(
               `teardown command ${neutralize(cmd.join(' '))} ${s.error ? `could not run: ${s.error}` : s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`
@@ -541,7 +635,10 @@ function demuxBuffers(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
 }
 
 function invalidCase(kind: string, e: Entry<unknown>, start: number): TestCase {
-  return verdict({ suite: 'structure', kind, name: e.name, durationMs: Date.now() - start }, e.invalid!)
+  return verdict(
+    { suite: 'structure', kind, name: e.name, durationMs: Date.now() - start },
+    e.invalid!
+  )
 }
 
 function logResult(o: StructureOptions, r: TestCase): void {
@@ -578,7 +675,8 @@ async function runCommandTests(o: StructureOptions, f: StructureFile): Promise<T
     const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)]
     if (o.engine) await Promise.all(rest.map(id => o.engine!.remove(id)))
     else await removeContainers(o.docker, rest)
-    if (o.engine) await Promise.all([...runner.images].reverse().map(id => o.engine!.removeImage(id)))
+    if (o.engine)
+      await Promise.all([...runner.images].reverse().map(id => o.engine!.removeImage(id)))
     else await removeImages(o.docker, [...runner.images].reverse())
   }
 }
@@ -609,7 +707,8 @@ async function fileContainer(
   for (const b of binds) args.push('--volume', b)
   args.push(o.image, 'NOOP_COMMAND_DO_NOT_RUN')
   const r = await o.docker.run(args, { timeoutMs: 120_000 })
-  if (r.code !== 0) throw new Error(`Error creating container: ${r.stderr.trim().split('\n').pop() ?? ''}`)
+  if (r.code !== 0)
+    throw new Error(`Error creating container: ${r.stderr.trim().split('\n').pop() ?? ''}`)
   const id = r.stdout.trim().split('\n').pop()!.trim()
   return { id, source: cliArchive(o.dockerBinary, id) }
 }
@@ -636,7 +735,8 @@ async function runFileTests(o: StructureOptions, f: StructureFile): Promise<Test
     if (f.version === 2 && f.globalEnvVars.length > 0) {
       const globals = processEnvVars(f.globalEnvVars, envListToMap(imageEnv))
       const bad = invalidEnv(globals)
-      if (bad !== undefined) envError = `error setting env vars: invalid environment variable: ${bad}`
+      if (bad !== undefined)
+        envError = `error setting env vars: invalid environment variable: ${bad}`
       env = dockerMergeEnv(globals, env)
     }
     const check: FileCheckOptions = {
@@ -661,31 +761,59 @@ async function runFileTests(o: StructureOptions, f: StructureFile): Promise<Test
           ...check,
           timeoutMs: e.test?.timeoutMs ?? check.timeoutMs
         })
-        return verdict({ ...base, durationMs: Date.now() - t0 }, problems.map(p => neutralize(p, 2000)))
+        return verdict(
+          { ...base, durationMs: Date.now() - t0 },
+          problems.map(p => neutralize(p, 2000))
+        )
       } catch (err: unknown) {
-        return verdict({ ...base, durationMs: Date.now() - t0 }, [neutralize((err as Error).message, 2000)])
+        return verdict({ ...base, durationMs: Date.now() - t0 }, [
+          neutralize((err as Error).message, 2000)
+        ])
       }
     }
     try {
       for (const e of f.fileContentTests) {
         if (e.test && e.test.name === '')
-          results.push(verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, ['Please provide a valid name for every test']))
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, [
+              'Please provide a valid name for every test'
+            ])
+          )
         else if (e.test && e.test.path === '')
-          results.push(verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, [`Please provide a valid file path for test ${e.test.name}`]))
-        else results.push(await one('file-content', e, (s, c) => checkFileContent(e.test!, s, c), f.version === 2))
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, [
+              `Please provide a valid file path for test ${e.test.name}`
+            ])
+          )
+        else
+          results.push(
+            await one('file-content', e, (s, c) => checkFileContent(e.test!, s, c), f.version === 2)
+          )
       }
       for (const e of f.fileExistenceTests) {
         if (e.test && e.test.name === '')
-          results.push(verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, ['Please provide a valid name for every test']))
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, [
+              'Please provide a valid name for every test'
+            ])
+          )
         // v1's Validate does not stop an empty path (file_existence.go drops the error).
         else if (e.test && e.test.path === '' && f.version === 2)
-          results.push(verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, [`Please provide a valid file path for test ${e.test.name}`]))
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, [
+              `Please provide a valid file path for test ${e.test.name}`
+            ])
+          )
         else
           results.push(
             await one(
               'file-existence',
               e,
-              (s, c) => checkFileExistence(e.test!, s, { ...c, env: f.version === 2 ? envListToMap(env) : undefined }),
+              (s, c) =>
+                checkFileExistence(e.test!, s, {
+                  ...c,
+                  env: f.version === 2 ? envListToMap(env) : undefined
+                }),
               f.version === 2
             )
           )
@@ -714,7 +842,9 @@ async function runFileTests(o: StructureOptions, f: StructureFile): Promise<Test
           ? verdict({ ...base, durationMs: 0 }, errors)
           : verdict(
               { ...base, durationMs: Date.now() - t0 },
-              checkMetadata(e.test, o.imageConfig, { portProtocol: fx['port-protocol'] }).map(p => neutralize(p, 2000))
+              checkMetadata(e.test, o.imageConfig, { portProtocol: fx['port-protocol'] }).map(p =>
+                neutralize(p, 2000)
+              )
             )
       )
     }
@@ -732,4 +862,3 @@ export async function runStructureFile(o: StructureOptions, f: StructureFile): P
   }
   return [...(await runCommandTests(o, f)), ...(await runFileTests(o, f))]
 }
-
