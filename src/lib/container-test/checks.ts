@@ -3,7 +3,6 @@
  * metadata tests (pkg/types/v1 and v2), over the archive reader (archive.ts) and the image
  * configuration. Each returns the list of problems: none is a pass.
  */
-import { formatBytes } from '../summary.js'
 import {
   readDocDir,
   readFile,
@@ -67,8 +66,10 @@ export async function checkFileExistence(
   return problems
 }
 
+const mib = (n: number): string => `${(n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1)} MiB`
+
 function tooBigMessage(path: string, size: number, max: number): string {
-  return `${path} is ${formatBytes(size)}, above the ${formatBytes(max)} that a content test reads (max-file-size); its content was not matched`
+  return `${path} is ${mib(size)}, above the ${mib(max)} a content test reads (input max-file-size): its content was not matched`
 }
 
 /** A file-content test (v2/file_content.go Run; the same in v1): no `$VAR` expansion. */

@@ -22,15 +22,7 @@
  * YAML (strict) and ignores them in JSON.
  */
 import { readFile } from 'node:fs/promises'
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document
-} from 'yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { InputError } from '../errors.js'
 import { parseDuration } from '../inputs.js'
 import { re2Error } from './re2.js'

@@ -14,7 +14,7 @@ export const STAGE = 'test-in-container'
  * Deadline of each engine call made to clean up (kill, rm -f, image rm): a wedged engine
  * cannot hold the step past its own timeout by more than this.
  */
-export const CLEANUP_TIMEOUT_MS = 30_000
+export const CLEANUP_TIMEOUT_MS = 15_000
 
 /** Label naming the one step that created a container, so its post step removes exactly those. */
 export const STEP_LABEL = 'dev.gantry.step'

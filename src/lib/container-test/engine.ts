@@ -171,7 +171,7 @@ export class Engine {
   }
 
   async kill(id: string): Promise<void> {
-    await this.request('POST', `/containers/${id}/kill`, undefined, 30_000).catch(() => undefined)
+    await this.request('POST', `/containers/${id}/kill`, undefined, 15_000).catch(() => undefined)
   }
 
   async logs(id: string): Promise<{ stdout: string; stderr: string }> {
@@ -265,7 +265,7 @@ export class Engine {
   }
 
   async remove(id: string): Promise<void> {
-    await this.request('DELETE', `/containers/${id}?force=1&v=1`, undefined, 30_000).catch(
+    await this.request('DELETE', `/containers/${id}?force=1&v=1`, undefined, 15_000).catch(
       () => undefined
     )
   }
