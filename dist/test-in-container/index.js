@@ -13813,51 +13813,6 @@ function toJUnit(cases, options) {
     return out.join('\n') + '\n';
 }
 
-;// CONCATENATED MODULE: ./src/lib/untrusted.ts
-/**
- * Untrusted text (image content, registry and service responses, inputs) made safe to put in
- * a log line: one line, control characters escaped, bounded length.
- */
-const DEFAULT_MAX = 200;
-/**
- * One line of at most `maxChars` characters: control characters (C0, C1, DEL), line and
- * paragraph separators and bidirectional controls are written as `\xNN` / `\u{NNNN}`, so no
- * untrusted text can start a runner workflow command or reorder what is displayed.
- */
-function neutralize(text, maxChars = DEFAULT_MAX) {
-    const s = String(text);
-    let out = '';
-    let n = 0;
-    for (const ch of s) {
-        const c = ch.codePointAt(0);
-        let piece;
-        if (c === 0x0a)
-            piece = '\\n';
-        else if (c === 0x0d)
-            piece = '\\r';
-        else if (c === 0x09)
-            piece = '\\t';
-        else if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-            piece = `\\x${c.toString(16).padStart(2, '0')}`;
-        else if (c === 0x2028 ||
-            c === 0x2029 ||
-            (c >= 0x202a && c <= 0x202e) ||
-            (c >= 0x2066 && c <= 0x2069) ||
-            c === 0x200e ||
-            c === 0x200f ||
-            c === 0x061c ||
-            c === 0xfeff)
-            piece = `\\u{${c.toString(16)}}`;
-        else
-            piece = ch;
-        if (n + piece.length > maxChars)
-            return `${out}…`;
-        out += piece;
-        n += piece.length;
-    }
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/lib/container-test/model.ts
 /** The results of one run of test-in-container: test cases grouped in one suite per mode. */
 
@@ -13907,12 +13862,13 @@ async function mapLimit(items, limit, fn) {
 }
 /**
  * A line of text from the image (command output, logs, file content, names) made safe for
- * the runner's log: control characters escaped (a `\r` cannot start a new runner line),
- * bounded, and a leading `::` escaped so that it cannot be read as a workflow command.
+ * the runner's log: credentials redacted, control characters escaped (a `\r` cannot start a
+ * new runner line), bounded, and a line that would start a workflow command (`::`, `##[`)
+ * prefixed with a zero-width space, as the logger does (src/lib/untrusted.ts).
  */
 function logLine(text, maxChars = 2000) {
     const s = neutralize(text, maxChars);
-    return /^\s*::/.test(s) ? s.replace(':', '\\x3a') : s;
+    return startsWorkflowCommand(s) ? `\u200b${s}` : s;
 }
 /** Each line of a multi-line text made safe (see logLine), for report bodies. */
 function safeLines(text, maxChars = 2000) {

@@ -105,7 +105,7 @@ describe('item 8: text from the image never becomes a runner line or command', (
       'test-in-container structure: a name\\n::warning::from-name'
     )
     expect(r.summary).not.toMatch(/\r/)
-    expect(r.log).toContain('\\x3a:error::from-run')
+    expect(r.log).toContain('\u200b::error::from-run')
   })
 })
 

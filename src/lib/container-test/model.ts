@@ -1,5 +1,5 @@
 /** The results of one run of test-in-container: test cases grouped in one suite per mode. */
-import { neutralize } from '../untrusted.js'
+import { neutralize, startsWorkflowCommand } from '../untrusted.js'
 
 export type SuiteName = 'run' | 'structure' | 'service'
 
@@ -82,12 +82,13 @@ export async function mapLimit<T, R>(
 
 /**
  * A line of text from the image (command output, logs, file content, names) made safe for
- * the runner's log: control characters escaped (a `\r` cannot start a new runner line),
- * bounded, and a leading `::` escaped so that it cannot be read as a workflow command.
+ * the runner's log: credentials redacted, control characters escaped (a `\r` cannot start a
+ * new runner line), bounded, and a line that would start a workflow command (`::`, `##[`)
+ * prefixed with a zero-width space, as the logger does (src/lib/untrusted.ts).
  */
 export function logLine(text: string, maxChars = 2000): string {
   const s = neutralize(text, maxChars)
-  return /^\s*::/.test(s) ? s.replace(':', '\\x3a') : s
+  return startsWorkflowCommand(s) ? `\u200b${s}` : s
 }
 
 /** Each line of a multi-line text made safe (see logLine), for report bodies. */

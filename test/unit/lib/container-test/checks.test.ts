@@ -155,9 +155,10 @@ describe('options', () => {
 describe('logLine: image text in the runner log', () => {
   it.each([
     ['a \\r cannot start a runner line', 'boom\r::error::x', 'boom\\r::error::x'],
-    ['a leading :: is not a command', '::error::x', '\\x3a:error::x'],
-    ['indented too', '  ::warning::x', '  \\x3a:warning::x'],
-    ['bidi controls', 'a\u202eb', 'a\\u{202e}b']
+    ['a leading :: is not a command', '::error::x', '\u200b::error::x'],
+    ['indented too', '  ::warning::x', '\u200b  ::warning::x'],
+    ['the legacy ##[ form too', '##[error]x', '\u200b##[error]x'],
+    ['bidi controls', 'a\u202eb', 'a\\u202eb']
   ])('%s', (_n, input, want) => {
     expect(logLine(input)).toBe(want)
   })
