@@ -112,7 +112,10 @@ export async function createContainer(
   args: readonly string[],
   opts: ExecOptions = {}
 ): Promise<string> {
-  const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', opts)
+  const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', {
+    timeoutMs: 120_000,
+    ...opts
+  })
   return out.trim().split('\n').pop()!.trim()
 }
 

@@ -256,8 +256,16 @@ export class Engine {
           res.on('error', reject)
         }
       )
+      const deadline = setTimeout(
+        () => req.destroy(new Error('engine API PUT archive timed out')),
+        60_000
+      )
       req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')))
-      req.on('error', reject)
+      req.on('error', e => {
+        clearTimeout(deadline)
+        reject(e)
+      })
+      req.on('close', () => clearTimeout(deadline))
       req.end(tar)
     })
     if (r.status >= 300)

@@ -194,14 +194,16 @@ interface Inspect {
 }
 
 async function inspect(docker: Docker, id: string): Promise<Inspect> {
-  const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id])
+  const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id], {
+    timeoutMs: 30_000
+  })
   if (r.code !== 0) throw new Error(`docker inspect failed: ${r.stderr.trim()}`)
   return JSON.parse(r.stdout) as Inspect
 }
 
 async function logsOf(docker: Docker, id: string, lines?: number): Promise<string> {
   const args = ['logs', ...(lines ? ['--tail', String(lines)] : []), id]
-  const r = await docker.run(args)
+  const r = await docker.run(args, { timeoutMs: 60_000, maxBuffer: 8 * 1024 * 1024 })
   // The service's stdout and stderr, in one text (their interleaving is approximate).
   return `${r.stdout}${r.stderr}`
 }
@@ -300,7 +302,7 @@ export async function runService(
   const id = await createContainer(docker, args, { env: clientEnv })
   let logs: string | undefined
   try {
-    const started = await docker.run(['start', id])
+    const started = await docker.run(['start', id], { timeoutMs: 120_000 })
     if (started.code !== 0) {
       logs = await logsOf(docker, id, o.logLines)
       cases.push({

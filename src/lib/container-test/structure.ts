@@ -827,7 +827,7 @@ async function runFileTests(o: StructureOptions, f: StructureFile): Promise<Test
       }
     }
     o.logger.info(
-      `Read the image files in ${formatDuration(Date.now() - start)} through the engine's archive API (the container was never started)`
+      `Read the image files in ${formatDuration(Date.now() - start)} through the engine's archive API (docker cp without a local socket; the container was never started)`
     )
   }
   if (f.metadataTest) {

@@ -26,8 +26,13 @@ async function structure(image: string, config: string, over: Partial<TestPlan> 
 }
 
 describe('file and metadata tests on a FROM scratch image (no shell, never started)', () => {
-  it('the passing config passes', async () => {
-    const r = await structure(scratch, path.join(FIXTURES, 'scratch/scratch.pass.yaml'))
+  it.each([
+    ['engine API socket', true],
+    ['docker CLI (docker cp)', false]
+  ])('the passing config passes (%s)', async (_via, engineApi) => {
+    const r = await structure(scratch, path.join(FIXTURES, 'scratch/scratch.pass.yaml'), {
+      engineApi
+    })
     expect(r.cases.map(c => [c.name, c.status, c.message])).toEqual([
       ['hello content', 'passed', undefined],
       ['hello exists', 'passed', undefined],
