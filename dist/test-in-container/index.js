@@ -13689,7 +13689,10 @@ function expandEnv(text, vars) {
 }
 /** `docker create` with the stage's labels; resolves with the container id. */
 async function createContainer(docker, args, opts = {}) {
-    const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', opts);
+    const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', {
+        timeoutMs: 120_000,
+        ...opts
+    });
     return out.trim().split('\n').pop().trim();
 }
 /**
@@ -23866,14 +23869,16 @@ function runGroup(script, o) {
     });
 }
 async function inspect(docker, id) {
-    const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id]);
+    const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id], {
+        timeoutMs: 30_000
+    });
     if (r.code !== 0)
         throw new Error(`docker inspect failed: ${r.stderr.trim()}`);
     return JSON.parse(r.stdout);
 }
 async function logsOf(docker, id, lines) {
     const args = ['logs', ...(lines ? ['--tail', String(lines)] : []), id];
-    const r = await docker.run(args);
+    const r = await docker.run(args, { timeoutMs: 60_000, maxBuffer: 8 * 1024 * 1024 });
     // The service's stdout and stderr, in one text (their interleaving is approximate).
     return `${r.stdout}${r.stderr}`;
 }
@@ -23963,7 +23968,7 @@ async function runService(docker, logger, o) {
     const id = await createContainer(docker, args, { env: clientEnv });
     let logs;
     try {
-        const started = await docker.run(['start', id]);
+        const started = await docker.run(['start', id], { timeoutMs: 120_000 });
         if (started.code !== 0) {
             logs = await logsOf(docker, id, o.logLines);
             cases.push({
@@ -25848,7 +25853,7 @@ async function runFileTests(o, f) {
                     await removeContainers(o.docker, [container.id]);
             }
         }
-        o.logger.info(`Read the image files in ${formatDuration(Date.now() - start)} through the engine's archive API (the container was never started)`);
+        o.logger.info(`Read the image files in ${formatDuration(Date.now() - start)} through the engine's archive API (docker cp without a local socket; the container was never started)`);
     }
     if (f.metadataTest) {
         const e = f.metadataTest;
@@ -26058,8 +26063,13 @@ class Engine {
                 res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
                 res.on('error', reject);
             });
+            const deadline = setTimeout(() => req.destroy(new Error('engine API PUT archive timed out')), 60_000);
             req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')));
-            req.on('error', reject);
+            req.on('error', e => {
+                clearTimeout(deadline);
+                reject(e);
+            });
+            req.on('close', () => clearTimeout(deadline));
             req.end(tar);
         });
         if (r.status >= 300)
