@@ -22,7 +22,7 @@ const util = __webpack_require__(628)
 const { InvalidArgumentError } = errors
 const api = __webpack_require__(1163)
 const buildConnector = __webpack_require__(9100)
-const MockClient = __webpack_require__(5694)
+const MockClient = __webpack_require__(3313)
 const MockAgent = __webpack_require__(2385)
 const MockPool = __webpack_require__(4504)
 const mockErrors = __webpack_require__(7353)
@@ -10468,7 +10468,7 @@ const {
   kOptions,
   kFactory
 } = __webpack_require__(5289)
-const MockClient = __webpack_require__(5694)
+const MockClient = __webpack_require__(3313)
 const MockPool = __webpack_require__(4504)
 const { matchValue, buildMockOptions } = __webpack_require__(6673)
 const { InvalidArgumentError, UndiciError } = __webpack_require__(4495)
@@ -10617,7 +10617,7 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 5694:
+/***/ 3313:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 "use strict";

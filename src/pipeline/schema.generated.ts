@@ -632,7 +632,7 @@ export const CONFIG_SCHEMA = {
               }
             }
           ],
-          "description": "Structure-test files (container-structure-test schema v2, YAML or JSON; see schemas/structure-test.schema.json), one per line, relative to the workspace."
+          "description": "Structure-test files (container-structure-test schema 2.0.0 or 1.0.0, YAML or JSON, with its verdicts; see schemas/structure-test.schema.json), one per line, relative to the workspace."
         },
         "concurrency": {
           "anyOf": [
@@ -655,6 +655,50 @@ export const CONFIG_SCHEMA = {
             }
           ],
           "description": "How many command tests run at once, each in a fresh container (default: 2 per core, 2 to 16). Lower it for CPU-heavy test commands; 1 runs them one by one."
+        },
+        "structure-test-fixes": {
+          "anyOf": [
+            {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ]
+            },
+            {
+              "type": "array",
+              "items": {
+                "type": [
+                  "string",
+                  "number",
+                  "boolean"
+                ]
+              }
+            }
+          ],
+          "description": "Structure tests: where to depart from container-structure-test's verdicts, which are the default. A list of fixes, or `all`: `teardown`, `setup-exit-code`, `run-options-env`, `tty`, `symlink-content`, `json-defaults`, `port-protocol`, `v1-global-env`, `special-files` (see the compatibility table in the README)."
+        },
+        "max-file-size": {
+          "anyOf": [
+            {
+              "type": [
+                "string",
+                "number",
+                "boolean"
+              ]
+            },
+            {
+              "type": "array",
+              "items": {
+                "type": [
+                  "string",
+                  "number",
+                  "boolean"
+                ]
+              }
+            }
+          ],
+          "description": "Structure tests: the most a file-content or license test reads of one file, e.g. `64MiB`. A bigger file fails its test with its size (its content is never held in memory whole). Default: 64MiB."
         },
         "service": {
           "anyOf": [

@@ -9,6 +9,8 @@ import {
   parseList
 } from '../lib/inputs.js'
 import { parseWaitFor, type WaitFor } from '../lib/container-test/service.js'
+import { parseFixes, parseSize } from '../lib/container-test/options.js'
+import { DEFAULT_MAX_FILE_BYTES, type Fixes } from '../lib/container-test/structure.js'
 
 /** Input and output names, in one place. */
 export const Input = {
@@ -23,6 +25,8 @@ export const Input = {
   timeout: 'timeout',
   config: 'config',
   concurrency: 'concurrency',
+  fixes: 'structure-test-fixes',
+  maxFileSize: 'max-file-size',
   service: 'service',
   ports: 'ports',
   waitFor: 'wait-for',
@@ -51,6 +55,8 @@ export interface Inputs {
   timeoutMs: number
   config: string[]
   concurrency: number
+  fixes: Fixes
+  maxFileBytes: number
   service: boolean
   ports: string[]
   waitFor: WaitFor
@@ -111,6 +117,8 @@ export function parseInputs(get: Get, cores = os.availableParallelism()): Inputs
         max: 64
       }
     ),
+    fixes: parseFixes(Input.fixes, parseList(Input.fixes, get(Input.fixes))),
+    maxFileBytes: parseSize(Input.maxFileSize, get(Input.maxFileSize), DEFAULT_MAX_FILE_BYTES),
     service:
       parseBoolean(Input.service, get(Input.service), false) ||
       serviceTest !== '' ||

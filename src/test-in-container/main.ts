@@ -4,7 +4,13 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { runAction } from '../common/run.js'
 import { report, stepContext } from '../common/stage.js'
-import { removeStepContainers, step } from '../lib/container-test/containers.js'
+import {
+  endGroup,
+  groupIsOurs,
+  installCancelHandler,
+  removeLabelledSync
+} from '../lib/container-test/cancel.js'
+import { removeStepContainers, STEP_LABEL, step } from '../lib/container-test/containers.js'
 import { toJUnit } from '../lib/container-test/junit.js'
 import { totals } from '../lib/container-test/model.js'
 import { annotation, summaryMarkdown } from '../lib/container-test/report.js'
@@ -22,7 +28,7 @@ export function reportPath(inputs: Pick<Inputs, 'junit'>, env: NodeJS.ProcessEnv
 }
 
 /** State saved for the post step. */
-export const State = { step: 'step' } as const
+export const State = { step: 'step', serviceTest: 'service-test-pgid' } as const
 
 /** What test-in-container hands its callers besides outputs and summary. */
 export interface TestOutcome {
@@ -37,7 +43,8 @@ export interface TestOutcome {
 /** Runs the tests against the image; failed tests are the outcome's (annotated) `failure`. */
 export async function execute(
   inputs: Inputs,
-  ctx: StageContext
+  ctx: StageContext,
+  hooks: { onServiceTest?: (pgid: number) => void } = {}
 ): Promise<StageOutcome<TestOutcome>> {
   const workspace = ctx.workspace
   if (inputs.mountWorkspace && !ctx.env.GITHUB_WORKSPACE) {
@@ -50,7 +57,9 @@ export async function execute(
       ...inputs,
       config: inputs.config.map(c => path.resolve(workspace, c)),
       workspace: inputs.mountWorkspace ? workspace : undefined,
-      cwd: workspace
+      cwd: workspace,
+      stepId: step.id,
+      onServiceTest: hooks.onServiceTest
     },
     new DockerCli(binary),
     binary,
@@ -92,6 +101,12 @@ export async function run(): Promise<void> {
   const saved = core.getState(State.step)
   if (saved) {
     await runAction('test-in-container (post)', async () => {
+      // A service-test left running by a killed main step ends with its whole group.
+      const pgid = Number(core.getState(State.serviceTest))
+      if (pgid > 1 && groupIsOurs(pgid, saved)) {
+        endGroup(pgid, 2000)
+        core.info(`Ended the service-test process group ${pgid} left by a cancelled run`)
+      }
       const ids = await removeStepContainers(new DockerCli(), saved)
       if (ids.length > 0) core.info(`Removed ${ids.length} container(s) left by a cancelled run`)
     })
@@ -99,6 +114,14 @@ export async function run(): Promise<void> {
   }
   await runAction('test-in-container', async () => {
     core.saveState(State.step, step.id)
-    await report(await execute(getInputs(), stepContext()))
+    installCancelHandler({
+      removeContainers: () => removeLabelledSync('docker', [`${STEP_LABEL}=${step.id}`])
+    })
+    await report(
+      await execute(getInputs(), stepContext(), {
+        // Saved at once (GITHUB_STATE is appended to), so a killed step's post step finds it.
+        onServiceTest: pgid => core.saveState(State.serviceTest, String(pgid))
+      })
+    )
   })
 }

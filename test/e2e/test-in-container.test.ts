@@ -94,17 +94,17 @@ describe('test-in-container e2e', () => {
     })
     expect(errors(r)).toEqual([])
     expect(r.exitCode).toBe(0)
-    expect(r.outputs).toMatchObject({ passed: '8', failed: '0', total: '8' })
+    expect(r.outputs).toMatchObject({ passed: '9', failed: '0', total: '9' })
     expect(r.outputs.report).toBe(path.join(job.workspace, 'reports/junit.xml'))
     const suites = junit(r.outputs.report!)
     expect(suites.map(s => [s['@name'], s['@tests'], s['@failures']])).toEqual([
       ['test-in-container: run', '1', '0'],
-      ['test-in-container: structure tests', '5', '0'],
+      ['test-in-container: structure tests', '6', '0'],
       ['test-in-container: service', '2', '0']
     ])
     expect(r.log).toContain('mode=e2e')
     expect(r.summary).toContain('| mode | test | result | duration | failure |')
-    expect(r.summary).toContain('8 passed, 0 failed')
+    expect(r.summary).toContain('9 passed, 0 failed')
     expect(leftovers()).toEqual([])
   })
 
@@ -146,14 +146,16 @@ describe('test-in-container e2e', () => {
     expect(annotations.map(a => a.properties.title)).toContain(
       'test-in-container structure: wrong exit code'
     )
-    expect(r.summary).toContain('exit code 2, expected 0')
+    expect(r.summary).toContain(
+      "Test 'wrong exit code' exited with incorrect error code. Expected: 0, Actual: 2"
+    )
     const [suite] = junit(r.outputs.report!)
     expect(suite!['@failures']).toBe('6')
     expect(stackFrames(r.log)).toEqual([])
     expect(leftovers()).toEqual([])
   })
 
-  it('an invalid config is one error naming the input and the field', async () => {
+  it('an invalid test fails alone, naming its field; the other tests of the file run', async () => {
     const job = newJob()
     copyFileSync(
       path.join(FIXTURES, 'invalid/bad-exitcode.yaml'),
@@ -165,11 +167,27 @@ describe('test-in-container e2e', () => {
       inputs: { image: BUSYBOX, config: 'tests.yaml' }
     })
     expect(r.exitCode).toBe(1)
+    expect(r.outputs).toMatchObject({ passed: '2', failed: '1', total: '3' })
+    expect(errors(r).map(a => a.message)).toEqual([
+      'command c: commandTests[2].exitCode: expected an integer, got "zero"'
+    ])
+  })
+
+  it('a file without schemaVersion is one error naming the input and the field', async () => {
+    const job = newJob()
+    copyFileSync(
+      path.join(FIXTURES, 'invalid/no-version.yaml'),
+      path.join(job.workspace, 'tests.yaml')
+    )
+    const r = await runAction('test-in-container', {
+      job,
+      env,
+      inputs: { image: BUSYBOX, config: 'tests.yaml' }
+    })
+    expect(r.exitCode).toBe(1)
     const lines = r.stdout.split('\n').filter(l => l.startsWith('::error'))
     expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(
-      /Input `config`: .*tests\.yaml: commandTests\[2\]\.exitCode: expected integer/
-    )
+    expect(lines[0]).toMatch(/Input `config`: .*tests\.yaml: schemaVersion: is required/)
   })
 
   it('a service that never becomes ready: logs in the log and the summary, container removed', async () => {

@@ -10,6 +10,12 @@ import type { ExecOptions, ExecResult } from '../process.js'
 
 export const STAGE = 'test-in-container'
 
+/**
+ * Deadline of each engine call made to clean up (kill, rm -f, image rm): a wedged engine
+ * cannot hold the step past its own timeout by more than this.
+ */
+export const CLEANUP_TIMEOUT_MS = 15_000
+
 /** Label naming the one step that created a container, so its post step removes exactly those. */
 export const STEP_LABEL = 'dev.gantry.step'
 
@@ -26,14 +32,17 @@ export function labels(): string[] {
  * container labelled with its step id. Resolves with the ids removed.
  */
 export async function removeStepContainers(docker: Docker, stepId: string): Promise<string[]> {
-  const r = await docker.run([
-    'ps',
-    '-aq',
-    '--filter',
-    `label=${GANTRY_LABEL}=${STAGE}`,
-    '--filter',
-    `label=${STEP_LABEL}=${stepId}`
-  ])
+  const r = await docker.run(
+    [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=${GANTRY_LABEL}=${STAGE}`,
+      '--filter',
+      `label=${STEP_LABEL}=${stepId}`
+    ],
+    { timeoutMs: CLEANUP_TIMEOUT_MS }
+  )
   const ids = r.stdout
     .split('\n')
     .map(l => l.trim())
@@ -56,7 +65,9 @@ export interface ImageConfig {
 }
 
 export async function imageConfig(docker: Docker, image: string): Promise<ImageConfig> {
-  const r = await docker.run(['image', 'inspect', '--format', '{{json .Config}}', image])
+  const r = await docker.run(['image', 'inspect', '--format', '{{json .Config}}', image], {
+    timeoutMs: 60_000
+  })
   if (r.code !== 0) {
     // Not local yet: pull it once (a digest from build-image may only be in the registry).
     const pulled = await docker.run(['pull', '--quiet', image], { timeoutMs: 15 * 60_000 })
@@ -101,7 +112,10 @@ export async function createContainer(
   args: readonly string[],
   opts: ExecOptions = {}
 ): Promise<string> {
-  const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', opts)
+  const out = await dockerOk(docker, ['create', ...labels(), ...args], 'Creating a container', {
+    timeoutMs: 120_000,
+    ...opts
+  })
   return out.trim().split('\n').pop()!.trim()
 }
 
@@ -123,7 +137,7 @@ export async function startAttached(
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
-    void docker.run(['kill', id])
+    void docker.run(['kill', id], { timeoutMs: CLEANUP_TIMEOUT_MS })
   }, timeoutMs)
   try {
     // The client gets a little longer, so the kill above ends it cleanly in the usual case.
@@ -154,7 +168,7 @@ export async function runAttached(
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
-    void docker.run(['kill', name])
+    void docker.run(['kill', name], { timeoutMs: CLEANUP_TIMEOUT_MS })
   }, timeoutMs)
   try {
     const r = await docker.run(['run', '--name', name, ...labels(), ...args], {
@@ -170,11 +184,11 @@ export async function runAttached(
 /** Removes containers (and their anonymous volumes) in one call; errors are ignored. */
 export async function removeContainers(docker: Docker, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
-  await docker.run(['rm', '-f', '-v', ...ids])
+  await docker.run(['rm', '-f', '-v', ...ids], { timeoutMs: CLEANUP_TIMEOUT_MS })
 }
 
 /** Removes images made along the way (setup/teardown commits). */
 export async function removeImages(docker: Docker, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
-  await docker.run(['image', 'rm', '-f', ...ids])
+  await docker.run(['image', 'rm', '-f', ...ids], { timeoutMs: CLEANUP_TIMEOUT_MS })
 }

@@ -19,8 +19,10 @@ export interface CreateSpec {
   Env: string[]
   Labels: Record<string, string>
   User?: string
+  Tty?: boolean
   HostConfig: {
     Privileged?: boolean
+    Runtime?: string
     CapAdd?: string[]
     Binds?: string[]
     /** `container:<id>`: join the network namespace of that (running) container. */
@@ -64,7 +66,8 @@ export class Engine {
     method: string,
     path: string,
     body?: unknown,
-    timeoutMs = 60_000
+    timeoutMs = 60_000,
+    maxBytes = 16 * 1024 * 1024
   ): Promise<EngineResponse> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
@@ -83,13 +86,39 @@ export class Engine {
         },
         res => {
           const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+          let size = 0
+          res.on('data', (c: Buffer) => {
+            size += c.length
+            if (size > maxBytes) {
+              req.destroy(
+                new Error(
+                  `engine API ${method} ${path.split('?')[0]}: answer above ${maxBytes} bytes`
+                )
+              )
+              return
+            }
+            chunks.push(c)
+          })
+          res.on('end', () => {
+            clearTimeout(deadline)
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) })
+          })
           res.on('error', reject)
         }
       )
-      req.on('timeout', () => req.destroy(new Error(`engine API ${method} ${path} timed out`)))
-      req.on('error', reject)
+      // One deadline for the whole exchange (headers and body), not only for idle sockets:
+      // a wedged engine cannot hold a step past its timeout.
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`engine API ${method} ${path.split('?')[0]} timed out`)),
+        timeoutMs
+      )
+      req.on('timeout', () =>
+        req.destroy(new Error(`engine API ${method} ${path.split('?')[0]} timed out`))
+      )
+      req.on('error', e => {
+        clearTimeout(deadline)
+        reject(e)
+      })
       req.end(data)
     })
   }
@@ -142,16 +171,57 @@ export class Engine {
   }
 
   async kill(id: string): Promise<void> {
-    await this.request('POST', `/containers/${id}/kill`).catch(() => undefined)
+    await this.request('POST', `/containers/${id}/kill`, undefined, 15_000).catch(() => undefined)
   }
 
   async logs(id: string): Promise<{ stdout: string; stderr: string }> {
     return demux(await this.ok('GET', `/containers/${id}/logs?stdout=1&stderr=1`))
   }
 
+  /**
+   * The raw log stream (framed, or raw for a TTY container), at most `maxBytes`: undefined
+   * when the output is bigger.
+   */
+  async logsRaw(id: string, maxBytes: number, timeoutMs = 60_000): Promise<Buffer | undefined> {
+    try {
+      const r = await this.request(
+        'GET',
+        `/containers/${id}/logs?stdout=1&stderr=1`,
+        undefined,
+        timeoutMs,
+        maxBytes
+      )
+      if (r.status >= 300) throw new Error(`GET /containers/logs: HTTP ${r.status}`)
+      return r.body
+    } catch (e: unknown) {
+      if ((e as Error).message.includes('answer above')) return undefined
+      throw e
+    }
+  }
+
+  /** Commits a container to a new image; resolves with its id. */
+  async commit(id: string): Promise<string> {
+    const out = await this.ok('POST', `/commit?container=${encodeURIComponent(id)}`, {}, 120_000)
+    return (JSON.parse(out.toString('utf8')) as { Id: string }).Id
+  }
+
+  async removeImage(id: string): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/images/${encodeURIComponent(id)}?force=1`,
+      undefined,
+      60_000
+    ).catch(() => undefined)
+  }
+
   /** The image's inspection; undefined when the engine does not have it (404). */
   async image(name: string): Promise<ImageInspect | undefined> {
-    const r = await this.request('GET', `/images/${encodeURIComponent(name)}/json`)
+    const r = await this.request(
+      'GET',
+      `/images/${encodeURIComponent(name)}/json`,
+      undefined,
+      30_000
+    )
     if (r.status === 404) return undefined
     if (r.status >= 300) return undefined
     return JSON.parse(r.body.toString('utf8')) as ImageInspect
@@ -159,7 +229,7 @@ export class Engine {
 
   /** Whether a container is running now. */
   async running(id: string): Promise<boolean> {
-    const r = await this.request('GET', `/containers/${id}/json`)
+    const r = await this.request('GET', `/containers/${id}/json`, undefined, 30_000)
     if (r.status !== 200) return false
     return (
       (JSON.parse(r.body.toString('utf8')) as { State?: { Running?: boolean } }).State?.Running ===
@@ -186,8 +256,16 @@ export class Engine {
           res.on('error', reject)
         }
       )
+      const deadline = setTimeout(
+        () => req.destroy(new Error('engine API PUT archive timed out')),
+        60_000
+      )
       req.on('timeout', () => req.destroy(new Error('engine API PUT archive timed out')))
-      req.on('error', reject)
+      req.on('error', e => {
+        clearTimeout(deadline)
+        reject(e)
+      })
+      req.on('close', () => clearTimeout(deadline))
       req.end(tar)
     })
     if (r.status >= 300)
@@ -195,7 +273,9 @@ export class Engine {
   }
 
   async remove(id: string): Promise<void> {
-    await this.request('DELETE', `/containers/${id}?force=1&v=1`).catch(() => undefined)
+    await this.request('DELETE', `/containers/${id}?force=1&v=1`, undefined, 15_000).catch(
+      () => undefined
+    )
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 /** The results of one run of test-in-container: test cases grouped in one suite per mode. */
+import { neutralize, startsWorkflowCommand } from '../untrusted.js'
 
 export type SuiteName = 'run' | 'structure' | 'service'
 
@@ -77,4 +78,23 @@ export async function mapLimit<T, R>(
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
   return out
+}
+
+/**
+ * A line of text from the image (command output, logs, file content, names) made safe for
+ * the runner's log: credentials redacted, control characters escaped (a `\r` cannot start a
+ * new runner line), bounded, and a line that would start a workflow command (`::`, `##[`)
+ * prefixed with a zero-width space, as the logger does (src/lib/untrusted.ts).
+ */
+export function logLine(text: string, maxChars = 2000): string {
+  const s = neutralize(text, maxChars)
+  return startsWorkflowCommand(s) ? `\u200b${s}` : s
+}
+
+/** Each line of a multi-line text made safe (see logLine), for report bodies. */
+export function safeLines(text: string, maxChars = 2000): string {
+  return text
+    .split('\n')
+    .map(l => logLine(l, maxChars))
+    .join('\n')
 }

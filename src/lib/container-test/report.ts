@@ -1,6 +1,6 @@
 /** The job summary of a run: totals, one row per test, and the logs of what failed. */
 import { code, details, formatDuration, heading, table } from '../summary.js'
-import { firstLine, totals, type TestCase } from './model.js'
+import { firstLine, logLine, safeLines, totals, type TestCase } from './model.js'
 
 const SUITE: Record<TestCase['suite'], string> = {
   run: 'run',
@@ -23,17 +23,17 @@ export function summaryMarkdown(
       ['mode', 'test', 'result', 'duration', 'failure'],
       cases.map(c => [
         SUITE[c.suite],
-        `${c.kind}: ${c.name}`,
+        `${c.kind}: ${logLine(c.name, 200)}`,
         c.status === 'passed' ? '✅ passed' : '❌ failed',
         formatDuration(c.durationMs) +
           (c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''),
-        firstLine(c.message)
+        logLine(firstLine(c.message), 400)
       ])
     )
   )
   for (const c of cases) {
     if (c.status === 'failed' && c.details) {
-      parts.push(details(`${c.kind}: ${c.name}`, c.details))
+      parts.push(details(`${c.kind}: ${logLine(c.name, 200)}`, safeLines(c.details)))
     }
   }
   return parts.join('\n')
@@ -42,7 +42,7 @@ export function summaryMarkdown(
 /** One annotation line per failed test. */
 export function annotation(c: TestCase): { message: string; title: string } {
   return {
-    title: `test-in-container ${c.suite}: ${c.name}`.slice(0, 200),
-    message: `${c.kind} ${c.name}: ${firstLine(c.message) || 'failed'}`
+    title: logLine(`test-in-container ${c.suite}: ${c.name}`, 200),
+    message: logLine(`${c.kind} ${c.name}: ${firstLine(c.message) || 'failed'}`, 1000)
   }
 }

@@ -5,12 +5,13 @@
  */
 import { engineSocket, type Docker } from '../docker.js'
 import type { Logger } from '../logger.js'
-import { loadConfig, type StructureConfig } from './config.js'
+import { loadConfig, type StructureFile } from './config.js'
 import { imageConfig, type ImageConfig } from './containers.js'
-import type { TestCase } from './model.js'
+import { logLine, type TestCase } from './model.js'
 import { runScript } from './script.js'
 import { runService, type WaitFor } from './service.js'
-import { runCommandTests, runStaticTests } from './structure.js'
+import { runStructureFile, type Fixes } from './structure.js'
+import { neutralize } from '../untrusted.js'
 import { Engine } from './engine.js'
 
 export interface TestPlan {
@@ -35,6 +36,14 @@ export interface TestPlan {
   cwd?: string
   /** false: always use the docker CLI, never the engine API socket. */
   engineApi?: boolean
+  /** Where Gantry departs from container-structure-test's verdicts (none by default). */
+  fixes?: Fixes
+  /** Bytes of one file a content or license test reads at most. */
+  maxFileBytes?: number
+  /** The step id (marks the service-test process for the post step). */
+  stepId?: string
+  /** Told the process group of `service-test` when it starts. */
+  onServiceTest?: (pgid: number) => void
 }
 
 export interface TestRun {
@@ -49,12 +58,9 @@ export async function testImage(
   dockerBinary: string,
   logger: Logger
 ): Promise<TestRun> {
-  const configs: Array<[string, StructureConfig]> = []
-  for (const file of plan.config) configs.push([file, await loadConfig(file)])
-  for (const [file, c] of configs) {
-    if ((c.licenseTests ?? []).length > 0)
-      logger.warning(`${file}: licenseTests are not run by Gantry (they are skipped)`)
-  }
+  const configs: StructureFile[] = []
+  for (const file of plan.config)
+    configs.push(await loadConfig(file, { jsonDefaults: plan.fixes?.['json-defaults'] }))
   // With structure tests, the engine API (no docker client process per call) from here on.
   const engine = configs.length > 0 && plan.engineApi !== false ? await openEngine() : undefined
   let config: ImageConfig
@@ -87,7 +93,8 @@ export async function testImage(
         )
       )
     }
-    for (const [file, c] of configs) {
+    let structureCases = 0
+    for (const c of configs) {
       const o = {
         engine,
         docker,
@@ -97,14 +104,26 @@ export async function testImage(
         logger,
         timeoutMs: plan.timeoutMs,
         concurrency: plan.concurrency,
-        file
+        fixes: plan.fixes,
+        maxFileBytes: plan.maxFileBytes,
+        cwd: plan.cwd
       }
-      cases.push(
-        ...(await logger.group(`structure tests: ${file}`, async () => [
-          ...(await runStaticTests(o, c)),
-          ...(await runCommandTests(o, c))
-        ]))
+      const found = await logger.group(`structure tests: ${neutralize(c.file)}`, () =>
+        runStructureFile(o, c)
       )
+      structureCases += found.length
+      cases.push(...found)
+    }
+    // container-structure-test fails a run in which no test ran (test/util.go ProcessResults).
+    if (configs.length > 0 && structureCases === 0) {
+      cases.push({
+        suite: 'structure',
+        kind: 'config',
+        name: 'structure tests',
+        status: 'failed',
+        durationMs: 0,
+        message: `no structure test found in ${configs.map(c => c.file).join(', ')} (container-structure-test fails a run without tests)`
+      })
     }
   } finally {
     engine?.close()
@@ -126,14 +145,16 @@ export async function testImage(
         serviceTest: plan.serviceTest || undefined,
         testTimeoutMs: plan.timeoutMs,
         cwd: plan.cwd,
-        logLines: plan.logLines
+        logLines: plan.logLines,
+        stepId: plan.stepId,
+        onServiceTest: plan.onServiceTest
       })
     )
     cases.push(...r.cases)
     if (r.logs !== undefined) {
       serviceLogs = r.logs
       await logger.group(`The service's last ${plan.logLines} log lines`, async () => {
-        for (const l of r.logs!.split('\n')) logger.info(l)
+        for (const l of r.logs!.split('\n')) logger.info(logLine(l))
       })
     }
   }

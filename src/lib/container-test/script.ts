@@ -7,7 +7,7 @@ import type { Docker } from '../docker.js'
 import type { Logger } from '../logger.js'
 import { formatDuration } from '../summary.js'
 import { createContainer, removeContainers, startAttached } from './containers.js'
-import { tail, type TestCase } from './model.js'
+import { logLine, tail, type TestCase } from './model.js'
 
 export interface ScriptOptions {
   image: string
@@ -57,8 +57,8 @@ export async function runScript(
   const id = await createContainer(docker, scriptArgs(o), { env: scriptEnv(o.env) })
   try {
     const r = await startAttached(docker, id, o.timeoutMs, {
-      onStdoutLine: l => logger.info(l),
-      onStderrLine: l => logger.info(l)
+      onStdoutLine: l => logger.info(logLine(l)),
+      onStderrLine: l => logger.info(logLine(l))
     })
     const durationMs = Date.now() - start
     const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40)

@@ -4,11 +4,12 @@
  * HEALTHCHECK), then the user's `service-test` run on the runner with the address in its
  * environment. The container is always removed; on failure its last log lines are kept.
  */
+import { spawn } from 'node:child_process'
 import net from 'node:net'
 import type { Docker } from '../docker.js'
 import { InputError } from '../errors.js'
 import type { Logger } from '../logger.js'
-import { exec } from '../process.js'
+import { endGroup, endGroupOnSignal, SERVICE_TEST_MARKER } from './cancel.js'
 import { formatDuration } from '../summary.js'
 import { createContainer, removeContainers, type ImageConfig } from './containers.js'
 import { tail, type TestCase } from './model.js'
@@ -75,6 +76,99 @@ export interface ServiceOptions {
   testTimeoutMs: number
   cwd?: string
   logLines: number
+  /** The step id, set on the service-test process (SERVICE_TEST_MARKER) so the post step can find it. */
+  stepId?: string
+  /** Told the process group id of `service-test` once it runs (the stage saves it for its post step). */
+  onServiceTest?: (pgid: number) => void
+}
+
+interface GroupRun {
+  code: number
+  stdout: string
+  stderr: string
+  timedOut: boolean
+}
+
+/**
+ * `sh -c <script>` on the runner in a process group of its own: at the timeout, on the
+ * step's cancellation (cancel.ts) and in the post step, the whole group is ended, not just
+ * the shell.
+ */
+function runGroup(
+  script: string,
+  o: {
+    cwd?: string
+    env: NodeJS.ProcessEnv
+    timeoutMs: number
+    onLine: (l: string) => void
+    onSpawn?: (pgid: number) => void
+  }
+): Promise<GroupRun> {
+  const max = 1024 * 1024
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], {
+      cwd: o.cwd,
+      env: o.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true
+    })
+    const pgid = child.pid
+    const untrack = pgid ? endGroupOnSignal(pgid) : () => undefined
+    if (pgid) o.onSpawn?.(pgid)
+    let stdout = ''
+    let stderr = ''
+    let timedOut = false
+    const lines = (cb: (l: string) => void) => {
+      let rest = ''
+      return {
+        push(chunk: string): void {
+          rest += chunk
+          let i: number
+          while ((i = rest.indexOf('\n')) >= 0) {
+            cb(rest.slice(0, i).replace(/\r$/, ''))
+            rest = rest.slice(i + 1)
+          }
+          if (rest.length > max) {
+            cb(rest)
+            rest = ''
+          }
+        },
+        end(): void {
+          if (rest) cb(rest)
+        }
+      }
+    }
+    const out = lines(o.onLine)
+    const err = lines(o.onLine)
+    child.stdout.setEncoding('utf8')
+    child.stderr.setEncoding('utf8')
+    child.stdout.on('data', (c: string) => {
+      stdout = (stdout + c).slice(-max)
+      out.push(c)
+    })
+    child.stderr.on('data', (c: string) => {
+      stderr = (stderr + c).slice(-max)
+      err.push(c)
+    })
+    const timer = setTimeout(() => {
+      timedOut = true
+      if (pgid) endGroup(pgid, 500)
+    }, o.timeoutMs)
+    child.on('error', e => {
+      clearTimeout(timer)
+      untrack()
+      reject(e)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      out.end()
+      err.end()
+      // What the script left running in its group ends with it.
+      if (pgid) endGroup(pgid, 200)
+      untrack()
+      resolve({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr, timedOut })
+    })
+  })
 }
 
 export interface ServiceResult {
@@ -100,14 +194,16 @@ interface Inspect {
 }
 
 async function inspect(docker: Docker, id: string): Promise<Inspect> {
-  const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id])
+  const r = await docker.run(['container', 'inspect', '--format', '{{json .}}', id], {
+    timeoutMs: 30_000
+  })
   if (r.code !== 0) throw new Error(`docker inspect failed: ${r.stderr.trim()}`)
   return JSON.parse(r.stdout) as Inspect
 }
 
 async function logsOf(docker: Docker, id: string, lines?: number): Promise<string> {
   const args = ['logs', ...(lines ? ['--tail', String(lines)] : []), id]
-  const r = await docker.run(args)
+  const r = await docker.run(args, { timeoutMs: 60_000, maxBuffer: 8 * 1024 * 1024 })
   // The service's stdout and stderr, in one text (their interleaving is approximate).
   return `${r.stdout}${r.stderr}`
 }
@@ -206,7 +302,7 @@ export async function runService(
   const id = await createContainer(docker, args, { env: clientEnv })
   let logs: string | undefined
   try {
-    const started = await docker.run(['start', id])
+    const started = await docker.run(['start', id], { timeoutMs: 120_000 })
     if (started.code !== 0) {
       logs = await logsOf(docker, id, o.logLines)
       cases.push({
@@ -259,12 +355,13 @@ export async function runService(
       for (const [k, v] of ready.published)
         env[`SERVICE_PORT_${k.replace('/', '_').toUpperCase()}`] = String(v)
       const t0 = Date.now()
-      const r = await exec('sh', ['-c', o.serviceTest], {
+      if (o.stepId) env[SERVICE_TEST_MARKER] = o.stepId
+      const r = await runGroup(o.serviceTest, {
         cwd: o.cwd,
         env,
         timeoutMs: o.testTimeoutMs,
-        onStdoutLine: l => logger.info(l),
-        onStderrLine: l => logger.info(l)
+        onLine: l => logger.info(l),
+        onSpawn: o.onServiceTest
       })
       const durationMs = Date.now() - t0
       const output = tail(`${r.stdout}\n${r.stderr}`.trim(), 40)

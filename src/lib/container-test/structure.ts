@@ -1,41 +1,94 @@
 /**
- * Structure tests (container-structure-test schema v2): command tests each in a fresh
- * container, run concurrently up to a bound; file and metadata tests without starting
- * anything (a created container's exported filesystem, and the image configuration).
+ * Structure tests with container-structure-test's (CST's) verdicts (pkg/types/v1, v2 and
+ * the docker driver, drivers/docker_driver.go), in CST's order: command tests, file-content,
+ * file-existence, license tests, then the metadata test.
+ *
+ * Command tests, as CST's docker driver runs them:
+ * - v2 `globalEnvVars` are committed into the image first (SetEnv), each value expanded
+ *   against the image's own environment (not against the other globals);
+ * - each `setup` command runs in a container (Entrypoint "", Cmd the command) that is then
+ *   committed; its environment is the test's `envVars`, expanded against the image (v1: the
+ *   globals and the test's, against the original image); its exit code is ignored;
+ * - the command's arguments are expanded (Go's os.Expand) against the environment of the
+ *   image as it is by then (image, globals, and the setup's variables when there was a
+ *   setup);
+ * - the command runs with the test's `envVars` as written (not expanded) — unless any
+ *   `containerRunOptions` is set, which replaces them by the envFile and envVars variables;
+ * - a command that cannot be started (no such executable) fails the test whatever its
+ *   `exitCode`; patterns are Go's regexp on the whole stdout / stderr (no trimming);
+ * - `teardown` never runs (the docker driver skips it).
+ * Gantry's own behaviour where CST has a defect is behind explicit fixes (`Fixes`). Gantry
+ * keeps its extensions: a per-test `timeout` (the container is killed), `retries`, several
+ * tests at once (each in its own container), and containers that share a network namespace
+ * per concurrency slot (lanes.ts) to save the cost of one per container.
+ *
+ * Gantry commits only what CST commits for files (setup); the environment CST commits with
+ * SetEnv is computed the way the engine merges it, and given to the container directly.
  */
+import { readFile as readHostFile } from 'node:fs/promises'
+import path from 'node:path'
 import type { Docker } from '../docker.js'
-import { parseDuration } from '../inputs.js'
 import type { Logger } from '../logger.js'
 import { formatDuration } from '../summary.js'
+import { neutralize } from '../untrusted.js'
+import { cliArchive, engineArchive, type ArchiveSource } from './archive.js'
 import {
-  compileRegex,
+  checkFileContent,
+  checkFileExistence,
+  checkLicense,
+  checkMetadata,
+  validateMetadata,
+  type FileCheckOptions
+} from './checks.js'
+import {
+  runOptionsSet,
   type CommandTest,
-  type ContainerRunOptions,
+  type Entry,
   type EnvVar,
-  type FileContentTest,
-  type FileExistenceTest,
-  type MetadataTest,
-  type StructureConfig
+  type StructureFile
 } from './config.js'
 import {
-  createContainer,
-  envMap,
-  expandEnv,
-  removeContainers,
-  removeImages,
+  CLEANUP_TIMEOUT_MS,
   containerName,
   labels,
-  runAttached,
+  removeContainers,
+  removeImages,
   type ImageConfig
 } from './containers.js'
+import { DotenvError, parseDotenv } from './dotenv.js'
 import type { Engine } from './engine.js'
+import { dockerMergeEnv, envListToMap, expandWith, goString, stdCopy } from './go.js'
 import { lanesSupported, startHolder } from './lanes.js'
-import { contentOf, permissionString, resolvePath, snapshot, type Snapshot } from './filesystem.js'
-import { mapLimit, tail, withRetries, type TestCase } from './model.js'
+import { mapLimit, withRetries, type TestCase } from './model.js'
+import { re2Match } from './re2.js'
+
+/** Where Gantry deliberately differs from CST, each only when asked for. */
+export const FIXES = {
+  teardown:
+    'run `teardown` commands after the test (CST never runs them) and fail the test when one fails',
+  'setup-exit-code':
+    'fail the test when a `setup` command exits non-zero (CST ignores its exit code)',
+  'run-options-env':
+    "keep a test's `envVars` when `containerRunOptions` is set (CST drops them) and skip `containerRunOptions.envVars` that are unset on the runner (CST fails every command test with an empty variable)",
+  tty: 'with `allocateTty`, match the terminal output as stdout (CST reads it as framed logs: an error, or no output at all)',
+  'symlink-content':
+    "file-content tests follow a relative symlink from the link's directory (CST resolves it from `/`)",
+  'json-defaults':
+    'JSON files: file-existence tests default to `shouldExist: true` and unchecked `uid`/`gid`, as in YAML (CST: false and 0)',
+  'port-protocol':
+    'metadata `exposedPorts`/`unexposedPorts` such as `8080/tcp` compare with their protocol (CST never finds them)',
+  'v1-global-env':
+    'schema 1.0.0: `globalEnvVars` reach the command (CST applies them only through `setup` commands)',
+  'special-files':
+    'devices, fifos and sockets exist for file-existence tests (CST reports them missing)'
+} as const
+
+export type FixName = keyof typeof FIXES
+export type Fixes = Partial<Record<FixName, boolean>>
 
 export interface StructureOptions {
   docker: Docker
-  /** The docker client binary, for the streamed `docker export`. */
+  /** The docker client binary (for `docker cp` when there is no engine socket). */
   dockerBinary: string
   image: string
   imageConfig: ImageConfig
@@ -44,10 +97,31 @@ export interface StructureOptions {
   timeoutMs: number
   /** Command tests in flight at once. */
   concurrency: number
-  /** The config file, for names and annotations. */
-  file: string
-  /** The engine API on the local socket, when there is one (faster than a client per test). */
+  /** The engine API on the local socket, when there is one (faster than a client per call). */
   engine?: Engine
+  fixes?: Fixes
+  /** Bytes of one file a content or license test reads at most. */
+  maxFileBytes?: number
+  /** Bytes of output (stdout and stderr together) a command test keeps at most. */
+  maxOutputBytes?: number
+  /** Where relative `envFile` paths are taken from (CST: its working directory). */
+  cwd?: string
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024
+
+type Base = Omit<TestCase, 'status' | 'message' | 'details'>
+
+function verdict(base: Base, problems: string[], extra = ''): TestCase {
+  if (problems.length === 0) return { ...base, status: 'passed' }
+  const first = problems[0]!
+  return {
+    ...base,
+    status: 'failed',
+    message: problems.length > 1 ? `${first} (and ${problems.length - 1} more)` : first,
+    details: [...problems, ...(extra ? ['', extra] : [])].join('\n')
+  }
 }
 
 /** The stage's container labels as an object (for the engine API). */
@@ -61,110 +135,90 @@ function labelObject(): Record<string, string> {
   return out
 }
 
-function failed(
-  base: Omit<TestCase, 'status' | 'message' | 'details'>,
-  problems: string[],
-  extra = ''
-): TestCase {
-  const message =
-    problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more)` : problems[0]
-  return {
-    ...base,
-    status: 'failed',
-    message,
-    details: [...problems, ...(extra ? ['', extra] : [])].join('\n')
-  }
+/** What the daemon refuses in a container's environment (an empty entry, a leading `=`). */
+function invalidEnv(env: readonly string[]): string | undefined {
+  return env.find(e => e === '' || e.startsWith('='))
 }
 
-function verdict(
-  base: Omit<TestCase, 'status' | 'message' | 'details'>,
-  problems: string[],
-  extra = ''
-): TestCase {
-  return problems.length === 0 ? { ...base, status: 'passed' } : failed(base, problems, extra)
+/** CST's `processEnvVars`: `KEY=value` with the value expanded against `env`. */
+function processEnvVars(vars: readonly EnvVar[], env: ReadonlyMap<string, string>): string[] {
+  return vars.map(v => `${v.key}=${expandWith(v.value, env)}`)
 }
 
-/** `docker create` arguments for containerRunOptions. */
-export function runOptionArgs(o: ContainerRunOptions | undefined): string[] {
-  if (!o) return []
-  const args: string[] = []
-  if (o.user) args.push('--user', o.user)
-  if (o.privileged) args.push('--privileged')
-  if (o.runtime) args.push('--runtime', o.runtime)
-  if (o.envFile) args.push('--env-file', o.envFile)
-  for (const name of o.envVars ?? []) args.push('--env', name)
-  for (const cap of o.capabilities ?? []) args.push('--cap-add', cap)
-  for (const m of o.bindMounts ?? []) args.push('--volume', m)
-  return args
+/** CST's command-test validation (v2/command.go Validate; v1's checks the same). */
+export function validateCommand(t: CommandTest): string[] {
+  const errors: string[] = []
+  if (t.name === '') errors.push('Please provide a valid name for every test')
+  if (!t.hasCommand) errors.push(`Please provide a valid command to run for test ${t.name}`)
+  if (t.setup.some(c => c.length === 0))
+    errors.push(
+      'Error in setup command configuration encountered; please check formatting and remove all empty setup commands'
+    )
+  if (t.teardown.some(c => c.length === 0))
+    errors.push(
+      'Error in teardown command configuration encountered; please check formatting and remove all empty teardown commands'
+    )
+  if (t.envVars.some(e => e.key === '' || e.value === ''))
+    errors.push('Please provide non-empty keys and values for all specified env vars')
+  return errors
 }
 
-/**
- * The environment of a command test: global then per-test variables, each value expanded
- * (`$PATH:/x`) against the image's environment and the variables set before it.
- */
-export function commandEnv(
-  image: ImageConfig,
-  globals: readonly EnvVar[] | undefined,
-  own: readonly EnvVar[] | undefined
-): Array<[string, string]> {
-  const vars = envMap(image.Env)
-  const out: Array<[string, string]> = []
-  for (const v of [...(globals ?? []), ...(own ?? [])]) {
-    const value = expandEnv(v.value, vars)
-    vars.set(v.key, value)
-    out.push([v.key, value])
-  }
-  return out
-}
-
-/** ` (stderr: …)`: the last line of stderr that is not docker's usage hint, shortened. */
-function stderrHint(stderr: string): string {
-  const line = stderr
-    .split('\n')
-    .map(l => l.trim())
-    .filter(l => l !== '' && !/^Run 'docker \w+ --help'/.test(l))
-    .pop()
-  if (!line) return ''
-  return ` (stderr: ${line.length > 240 ? `…${line.slice(-240)}` : line})`
-}
-
-/** The checks of one command test against what the command did. */
-export function checkCommand(
-  t: CommandTest,
-  r: { exitCode: number; stdout: string; stderr: string }
+/** CST's output checks (v2/command.go CheckOutput), in its order. */
+export function checkOutput(
+  t: Pick<
+    CommandTest,
+    'expectedError' | 'excludedError' | 'expectedOutput' | 'excludedOutput' | 'exitCode' | 'name'
+  >,
+  stdout: string,
+  stderr: string,
+  exitCode: number
 ): string[] {
   const problems: string[] = []
-  const expectedCode = t.exitCode ?? 0
-  if (r.exitCode !== expectedCode) {
-    problems.push(`exit code ${r.exitCode}, expected ${expectedCode}${stderrHint(r.stderr)}`)
-  }
-  // One trailing newline is not part of the output: `^hello$` matches `echo hello`.
-  const stdout = r.stdout.replace(/\r?\n$/, '')
-  const stderr = r.stderr.replace(/\r?\n$/, '')
-  for (const re of t.expectedOutput ?? [])
-    if (!compileRegex(re).test(stdout)) problems.push(`expected output /${re}/ not found in stdout`)
-  for (const re of t.excludedOutput ?? [])
-    if (compileRegex(re).test(stdout)) problems.push(`excluded output /${re}/ found in stdout`)
-  for (const re of t.expectedError ?? [])
-    if (!compileRegex(re).test(stderr)) problems.push(`expected error /${re}/ not found in stderr`)
-  for (const re of t.excludedError ?? [])
-    if (compileRegex(re).test(stderr)) problems.push(`excluded error /${re}/ found in stderr`)
+  for (const p of t.expectedError)
+    if (!re2Match(p, stderr)) problems.push(`Expected string '${p}' not found in error`)
+  for (const p of t.excludedError)
+    if (re2Match(p, stderr)) problems.push(`Excluded string '${p}' found in error`)
+  for (const p of t.expectedOutput)
+    if (!re2Match(p, stdout)) problems.push(`Expected string '${p}' not found in output`)
+  for (const p of t.excludedOutput)
+    if (re2Match(p, stdout)) problems.push(`Excluded string '${p}' found in output`)
+  if (t.exitCode !== exitCode)
+    problems.push(
+      `Test '${t.name}' exited with incorrect error code. Expected: ${t.exitCode}, Actual: ${exitCode}`
+    )
   return problems
 }
 
-function outputTails(stdout: string, stderr: string): string {
-  const parts: string[] = []
-  if (stdout.trim()) parts.push(`stdout (last lines):\n${tail(stdout, 30)}`)
-  if (stderr.trim()) parts.push(`stderr (last lines):\n${tail(stderr, 30)}`)
-  return parts.join('\n\n')
+interface RunSpec {
+  image: string
+  argv: string[]
+  env: string[]
+  user?: string
+  tty: boolean
+  lane?: string
 }
 
-interface Step {
-  id: string
+interface RunOutcome {
+  id?: string
+  /** The container could not be created or started (CST: the test fails). */
+  error?: string
   exitCode: number
-  stdout: string
-  stderr: string
+  stdout: Buffer
+  stderr: Buffer
   timedOut: boolean
+  /** The output was larger than the limit. */
+  tooMuch?: boolean
+}
+
+/** The last lines of an output, neutralised line by line, for a report body. */
+function tailOf(label: string, b: Buffer): string {
+  const text = goString(b.subarray(Math.max(0, b.length - 8192))).replace(/\s+$/, '')
+  if (text === '') return ''
+  const lines = text
+    .split('\n')
+    .slice(-30)
+    .map(l => neutralize(l, 400))
+  return `${label} (last lines):\n${lines.join('\n')}`
 }
 
 class CommandRunner {
@@ -174,65 +228,35 @@ class CommandRunner {
   readonly images: string[] = []
   /** Network holders of the lanes not in use now (see lanes.ts); undefined: a netns per test. */
   readonly lanes: Array<string | undefined> = []
+  private envFile?: { vars: string[] } | { error: string }
+
   constructor(
     private readonly o: StructureOptions,
-    private readonly config: StructureConfig
+    private readonly f: StructureFile
   ) {}
 
-  private async runIn(
-    image: string,
-    argv: readonly string[],
-    env: Array<[string, string]>,
-    timeoutMs: number,
-    mine: string[],
-    lane?: string
-  ): Promise<Step> {
-    const engine = this.o.engine
-    if (engine && this.viaEngine())
-      return this.runViaEngine(engine, image, argv, env, timeoutMs, mine, lane)
-    const opts = this.config.containerRunOptions
-    // Values travel in the client's environment (`--env KEY`), never on its command line.
-    const clientEnv: NodeJS.ProcessEnv = { ...process.env }
-    const envArgs: string[] = []
-    for (const [k, v] of env) {
-      clientEnv[k] = v
-      envArgs.push('--env', k)
-    }
-    const name = containerName()
-    this.containers.add(name)
-    mine.push(name)
-    const r = await runAttached(
-      this.o.docker,
-      name,
-      [...runOptionArgs(opts), ...envArgs, '--entrypoint', argv[0]!, image, ...argv.slice(1)],
-      timeoutMs,
-      { env: clientEnv }
-    )
-    return {
-      id: name,
-      exitCode: r.exitCode,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      timedOut: r.timedOut
-    }
+  private get fixes(): Fixes {
+    return this.o.fixes ?? {}
   }
 
-  /** Whether containers are made through the engine API (not for what only the CLI does). */
+  private get opts() {
+    return this.f.runOptions
+  }
+
+  /** Through the engine API unless the file needs what only the CLI does. */
   viaEngine(): boolean {
-    const opts = this.config.containerRunOptions
-    return this.o.engine !== undefined && !opts?.envFile && !opts?.runtime
+    return this.o.engine !== undefined
   }
 
   /** Starts one network holder per lane (at most `count`), in parallel. */
   async startLanes(count: number): Promise<void> {
     const engine = this.o.engine
-    if (!engine || !this.viaEngine()) return
+    if (!engine) return
     const inspect = await engine.image(this.o.image).catch(() => undefined)
     if (!inspect || !lanesSupported(inspect)) return
     const holders = await Promise.all(
       Array.from({ length: count }, () => {
         const name = containerName()
-        // Known by name before creation, so a failure half-way still removes it.
         this.containers.add(name)
         return startHolder(engine, this.o.image, labelObject(), name).then(id => {
           this.containers.delete(name)
@@ -243,64 +267,225 @@ class CommandRunner {
     this.lanes.push(...holders)
   }
 
-  /** The same as `docker run`, through the engine API: create, start, wait, logs. */
-  private async runViaEngine(
+  /** The envFile's variables as CST reads them (godotenv; unreadable: none, with a warning). */
+  async envFileVars(): Promise<string[]> {
+    if (this.envFile === undefined) {
+      const file = this.opts.envFile
+      try {
+        const text = await readHostFile(path.resolve(this.o.cwd ?? process.cwd(), file), 'utf8')
+        const vars = parseDotenv(text)
+        this.envFile = {
+          vars: [...vars].filter(([k, v]) => k !== '' && v !== '').map(([k, v]) => `${k}=${v}`)
+        }
+      } catch (e: unknown) {
+        const why =
+          e instanceof DotenvError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e))
+        this.o.logger.warning(
+          `${this.f.file}: containerRunOptions.envFile ${neutralize(file)} could not be read (${neutralize(why)}): its variables are not set, as with container-structure-test`
+        )
+        this.envFile = { error: why }
+      }
+    }
+    return 'vars' in this.envFile ? this.envFile.vars : []
+  }
+
+  private async run(spec: RunSpec, timeoutMs: number, mine: string[]): Promise<RunOutcome> {
+    const bad = invalidEnv(spec.env)
+    const maxOutput = this.o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
+    if (bad !== undefined)
+      return {
+        error: `Error creating container: invalid environment variable: ${bad}`,
+        exitCode: -1,
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.alloc(0),
+        timedOut: false
+      }
+    const engine = this.o.engine
+    return engine
+      ? this.runEngine(engine, spec, timeoutMs, mine, maxOutput)
+      : this.runCli(spec, timeoutMs, mine, maxOutput)
+  }
+
+  private hostConfig() {
+    const o = this.opts
+    const set = runOptionsSet(o)
+    return {
+      ...(set && o.privileged ? { Privileged: true } : {}),
+      ...(set && o.capabilities.length ? { CapAdd: o.capabilities } : {}),
+      ...(set && o.bindMounts.length ? { Binds: o.bindMounts } : {}),
+      ...(o.runtime ? { Runtime: o.runtime } : {})
+    }
+  }
+
+  private async runEngine(
     engine: Engine,
-    image: string,
-    argv: readonly string[],
-    env: Array<[string, string]>,
+    spec: RunSpec,
     timeoutMs: number,
     mine: string[],
-    lane?: string
-  ): Promise<Step> {
-    const opts = this.config.containerRunOptions
-    const passed = (opts?.envVars ?? []).flatMap(n =>
-      process.env[n] !== undefined ? [`${n}=${process.env[n]}`] : []
-    )
-    const name = containerName()
-    const id = await engine.create(
-      {
-        Image: image,
-        Entrypoint: [argv[0]!],
-        Cmd: argv.slice(1),
-        Env: [...passed, ...env.map(([k, v]) => `${k}=${v}`)],
-        Labels: labelObject(),
-        ...(opts?.user ? { User: opts.user } : {}),
-        HostConfig: {
-          ...(opts?.privileged ? { Privileged: true } : {}),
-          ...(opts?.capabilities?.length ? { CapAdd: opts.capabilities } : {}),
-          ...(opts?.bindMounts?.length ? { Binds: opts.bindMounts } : {}),
-          ...(lane ? { NetworkMode: `container:${lane}` } : {})
-        }
-      },
-      name
-    )
+    maxOutput: number
+  ): Promise<RunOutcome> {
+    const empty = Buffer.alloc(0)
+    let id: string
+    try {
+      id = await engine.create(
+        {
+          Image: spec.image,
+          Entrypoint: [''],
+          Cmd: spec.argv,
+          Env: spec.env,
+          Labels: labelObject(),
+          ...(spec.user ? { User: spec.user } : {}),
+          ...(spec.tty ? { Tty: true } : {}),
+          HostConfig: {
+            ...this.hostConfig(),
+            ...(spec.lane ? { NetworkMode: `container:${spec.lane}` } : {})
+          }
+        },
+        containerName()
+      )
+    } catch (e: unknown) {
+      return {
+        error: `Error creating container: ${(e as Error).message}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
+    }
     this.containers.add(id)
     mine.push(id)
     try {
       await engine.start(id)
     } catch (e: unknown) {
-      // What `docker run` prints when the command cannot be started, with its exit code.
-      return { id, exitCode: 127, stdout: '', stderr: (e as Error).message, timedOut: false }
+      return {
+        id,
+        error: `Error creating container: ${(e as Error).message}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
     }
     const code = await engine.wait(id, timeoutMs)
     if (code === undefined) await engine.kill(id)
-    const { stdout, stderr } = await engine.logs(id)
-    return { id, exitCode: code ?? 137, stdout, stderr, timedOut: code === undefined }
+    const raw = await engine.logsRaw(id, maxOutput)
+    if (raw === undefined)
+      return {
+        id,
+        exitCode: code ?? 137,
+        stdout: empty,
+        stderr: empty,
+        timedOut: code === undefined,
+        tooMuch: true
+      }
+    return { id, ...this.split(raw, spec.tty), exitCode: code ?? 137, timedOut: code === undefined }
   }
 
-  private async commit(containerId: string): Promise<string> {
-    const r = await this.o.docker.run(['commit', containerId])
-    if (r.code !== 0) throw new Error(`docker commit failed: ${r.stderr.trim()}`)
-    const id = r.stdout.trim()
-    this.images.push(id)
-    return id
+  /** stdout and stderr from a log stream; a TTY's through CST's demultiplexing (or the fix). */
+  private split(raw: Buffer, tty: boolean): { stdout: Buffer; stderr: Buffer; error?: string } {
+    if (tty) {
+      if (this.fixes.tty) return { stdout: raw, stderr: Buffer.alloc(0) }
+      const r = stdCopy(raw)
+      return r.error
+        ? {
+            stdout: Buffer.alloc(0),
+            stderr: Buffer.alloc(0),
+            error: `Error retrieving container logs: ${r.error}`
+          }
+        : r
+    }
+    const { stdout, stderr } = demuxBuffers(raw)
+    return { stdout, stderr }
   }
 
-  /**
-   * With the engine API, a test's containers are removed as soon as it is done, while other
-   * tests run (the removal overlaps their work instead of queueing at the end).
-   */
+  private async runCli(
+    spec: RunSpec,
+    timeoutMs: number,
+    mine: string[],
+    maxOutput: number
+  ): Promise<RunOutcome> {
+    const empty = Buffer.alloc(0)
+    const o = this.opts
+    const set = runOptionsSet(o)
+    // Values travel in the client's environment (`--env KEY`), never on its command line.
+    const clientEnv: NodeJS.ProcessEnv = { ...process.env }
+    const args: string[] = ['create', '--name', containerName(), ...labels(), '--entrypoint', '']
+    for (const e of spec.env) {
+      const i = e.indexOf('=')
+      const k = i < 0 ? e : e.slice(0, i)
+      clientEnv[k] = i < 0 ? '' : e.slice(i + 1)
+      args.push('--env', k)
+    }
+    if (spec.user) args.push('--user', spec.user)
+    if (spec.tty) args.push('--tty')
+    if (set && o.privileged) args.push('--privileged')
+    if (set) for (const c of o.capabilities) args.push('--cap-add', c)
+    if (set) for (const b of o.bindMounts) args.push('--volume', b)
+    if (o.runtime) args.push('--runtime', o.runtime)
+    args.push(spec.image, ...spec.argv)
+    const created = await this.o.docker.run(args, { env: clientEnv, timeoutMs: 120_000 })
+    if (created.code !== 0)
+      return {
+        error: `Error creating container: ${created.stderr.trim().split('\n').pop() ?? ''}`,
+        exitCode: -1,
+        stdout: empty,
+        stderr: empty,
+        timedOut: false
+      }
+    const id = created.stdout.trim().split('\n').pop()!.trim()
+    this.containers.add(id)
+    mine.push(id)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      void this.o.docker.run(['kill', id], { timeoutMs: CLEANUP_TIMEOUT_MS })
+    }, timeoutMs)
+    const r = await this.o.docker.run(['start', '-a', id], {
+      timeoutMs: timeoutMs + 10_000,
+      maxBuffer: maxOutput
+    })
+    clearTimeout(timer)
+    const state = await this.o.docker.run(
+      ['container', 'inspect', '--format', '{{json .State}}', id],
+      { timeoutMs: 60_000 }
+    )
+    let exitCode = r.code
+    try {
+      const s = JSON.parse(state.stdout) as { ExitCode: number; Error?: string; StartedAt?: string }
+      if (s.Error && s.StartedAt?.startsWith('0001-'))
+        return {
+          id,
+          error: `Error creating container: ${s.Error}`,
+          exitCode: -1,
+          stdout: empty,
+          stderr: empty,
+          timedOut: false
+        }
+      exitCode = s.ExitCode
+    } catch {
+      /* keep the client's code */
+    }
+    const out = Buffer.from(r.stdout, 'utf8')
+    const split = spec.tty
+      ? this.split(out, true)
+      : { stdout: out, stderr: Buffer.from(r.stderr, 'utf8') }
+    return { id, ...split, exitCode, timedOut: timedOut || r.timedOut }
+  }
+
+  private async commit(id: string): Promise<string> {
+    const engine = this.o.engine
+    let image: string
+    if (engine) image = await engine.commit(id)
+    else {
+      const r = await this.o.docker.run(['commit', id], { timeoutMs: 120_000 })
+      if (r.code !== 0) throw new Error(`Error committing container: ${r.stderr.trim()}`)
+      image = r.stdout.trim()
+    }
+    this.images.push(image)
+    return image
+  }
+
+  /** A test's containers are removed while other tests run. */
   private removeSoon(ids: readonly string[]): void {
     const engine = this.o.engine
     if (!engine) return
@@ -310,9 +495,8 @@ class CommandRunner {
     }
   }
 
-  async run(t: CommandTest): Promise<TestCase> {
+  async runTest(t: CommandTest): Promise<TestCase> {
     const mine: string[] = []
-    // mapLimit runs at most `concurrency` tests at once, and there are as many lanes.
     const lane = this.lanes.pop()
     try {
       return await this.attempt(t, mine, lane)
@@ -323,75 +507,166 @@ class CommandRunner {
   }
 
   private async attempt(t: CommandTest, mine: string[], lane?: string): Promise<TestCase> {
-    const timeoutMs = t.timeout ? parseDuration('timeout', t.timeout) : this.o.timeoutMs
-    const env = commandEnv(this.o.imageConfig, this.config.globalEnvVars, t.envVars)
+    const timeoutMs = t.timeoutMs ?? this.o.timeoutMs
     const start = Date.now()
-    const base = { suite: 'structure' as const, kind: 'command', name: t.name }
-    const done = (): number => Date.now() - start
+    const base = (): Base => ({
+      suite: 'structure',
+      kind: 'command',
+      name: t.name,
+      durationMs: Date.now() - start
+    })
+    const v = this.f.version
+    const o = this.opts
+    const set = v === 2 && runOptionsSet(o)
+    const fx = this.fixes
+    // The environment of the image as CST's driver has it at each step (its commits).
+    const imageEnv = [...(this.o.imageConfig.Env ?? [])]
+    let env = imageEnv
+    if (v === 2 && this.f.globalEnvVars.length > 0) {
+      const globals = processEnvVars(this.f.globalEnvVars, envListToMap(imageEnv))
+      const bad = invalidEnv(globals)
+      if (bad !== undefined)
+        return verdict(base(), [
+          `error setting env vars: Error creating container: invalid environment variable: ${bad}`
+        ])
+      env = dockerMergeEnv(globals, env)
+    }
     let image = this.o.image
+    const user = set && o.user ? o.user : undefined
+    const setupVars = v === 2 ? t.envVars : [...this.f.globalEnvVars, ...t.envVars]
+    const setupEnv =
+      setupVars.length > 0 ? processEnvVars(setupVars, envListToMap(v === 2 ? env : imageEnv)) : []
+    const problems: string[] = []
     try {
-      for (const [i, cmd] of (t.setup ?? []).entries()) {
-        const s = await this.runIn(image, cmd, env, timeoutMs, mine, lane)
-        if (s.exitCode !== 0 || s.timedOut) {
-          return failed(
-            { ...base, durationMs: done() },
-            [
-              `setup command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? `timed out after ${formatDuration(timeoutMs)}` : `exited with code ${s.exitCode}`}`
-            ],
-            outputTails(s.stdout, s.stderr)
-          )
-        }
-        image = await this.commit(s.id)
-      }
-      const r = await this.runIn(image, [t.command, ...(t.args ?? [])], env, timeoutMs, mine, lane)
-      if (r.timedOut) {
-        return failed(
-          { ...base, durationMs: done() },
-          [`timed out after ${formatDuration(timeoutMs)}: the container was killed`],
-          outputTails(r.stdout, r.stderr)
+      for (const cmd of t.setup) {
+        const merged = dockerMergeEnv(setupEnv, env)
+        const s = await this.run(
+          { image, argv: cmd, env: merged, user, tty: false, lane },
+          timeoutMs,
+          mine
         )
+        if (s.error) return verdict(base(), [`error in setup: ${s.error}`])
+        if (s.timedOut)
+          return verdict(base(), [
+            `error in setup: ${neutralize(cmd.join(' '))} timed out after ${formatDuration(timeoutMs)}`
+          ])
+        if (fx['setup-exit-code'] && s.exitCode !== 0)
+          return verdict(
+            base(),
+            [`setup command ${neutralize(cmd.join(' '))} exited with code ${s.exitCode}`],
+            outputTails(s)
+          )
+        image = await this.commit(s.id!)
+        env = merged
       }
-      const problems = checkCommand(t, r)
-      if ((t.teardown ?? []).length > 0) {
-        let after = await this.commit(r.id)
-        for (const [i, cmd] of (t.teardown ?? []).entries()) {
-          const s = await this.runIn(after, cmd, env, timeoutMs, mine, lane)
-          if (s.exitCode !== 0 || s.timedOut) {
+      const fullCommand = t.argv.map(a => expandWith(a, envListToMap(env)))
+      let runEnv: string[]
+      if (set) {
+        const fromHost = o.envVars.map(k => {
+          const value = process.env[k]
+          return value ? `${k}=${value}` : ''
+        })
+        runEnv = [...(o.envFile ? await this.envFileVars() : []), ...fromHost]
+        if (fx['run-options-env'])
+          runEnv = [...runEnv.filter(e => e !== ''), ...t.envVars.map(e => `${e.key}=${e.value}`)]
+      } else {
+        runEnv = t.envVars.map(e => `${e.key}=${e.value}`)
+        if (v === 1 && fx['v1-global-env'] && t.setup.length === 0)
+          runEnv = dockerMergeEnv(
+            runEnv,
+            processEnvVars(this.f.globalEnvVars, envListToMap(imageEnv))
+          )
+      }
+      const r = await this.run(
+        {
+          image,
+          argv: fullCommand,
+          env: dockerMergeEnv(runEnv, env),
+          user,
+          tty: set && o.allocateTty,
+          lane
+        },
+        timeoutMs,
+        mine
+      )
+      if (r.error) return verdict(base(), [r.error])
+      if (r.timedOut)
+        return verdict(
+          base(),
+          [`timed out after ${formatDuration(timeoutMs)}: the container was killed`],
+          outputTails(r)
+        )
+      if (r.tooMuch)
+        return verdict(base(), [
+          `the output is above the ${Math.round((this.o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) / 1048576)} MiB a command test keeps; it was not matched`
+        ])
+      problems.push(...checkOutput(t, goString(r.stdout), goString(r.stderr), r.exitCode))
+      if (fx.teardown && t.teardown.length > 0) {
+        let after = await this.commit(r.id!)
+        for (const cmd of t.teardown) {
+          const s = await this.run(
+            { image: after, argv: cmd, env: dockerMergeEnv(setupEnv, env), user, tty: false, lane },
+            timeoutMs,
+            mine
+          )
+          if (s.error || s.timedOut || s.exitCode !== 0) {
             problems.push(
-              `teardown command ${i + 1} (${cmd.join(' ')}) ${s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`
+              `teardown command ${neutralize(cmd.join(' '))} ${s.error ? `could not run: ${s.error}` : s.timedOut ? 'timed out' : `exited with code ${s.exitCode}`}`
             )
             break
           }
-          after = await this.commit(s.id)
+          after = await this.commit(s.id!)
         }
       }
-      return verdict({ ...base, durationMs: done() }, problems, outputTails(r.stdout, r.stderr))
+      return verdict(base(), problems, outputTails(r))
     } catch (e: unknown) {
-      return failed({ ...base, durationMs: done() }, [(e as Error).message])
+      return verdict(base(), [(e as Error).message])
     }
   }
 }
 
-export async function runCommandTests(
-  o: StructureOptions,
-  config: StructureConfig
-): Promise<TestCase[]> {
-  const tests = config.commandTests ?? []
+function outputTails(r: { stdout: Buffer; stderr: Buffer }): string {
+  return [tailOf('stdout', r.stdout), tailOf('stderr', r.stderr)].filter(Boolean).join('\n\n')
+}
+
+function demuxBuffers(buf: Buffer): { stdout: Buffer; stderr: Buffer } {
+  const r = stdCopy(buf)
+  return { stdout: r.stdout, stderr: r.stderr }
+}
+
+function invalidCase(kind: string, e: Entry<unknown>, start: number): TestCase {
+  return verdict(
+    { suite: 'structure', kind, name: e.name, durationMs: Date.now() - start },
+    e.invalid!
+  )
+}
+
+function logResult(o: StructureOptions, r: TestCase): void {
+  o.logger.info(
+    `${r.status === 'passed' ? '✓' : '✗'} ${r.kind}: ${neutralize(r.name)} (${formatDuration(r.durationMs)})${r.message ? `: ${neutralize(r.message, 400)}` : ''}`
+  )
+}
+
+async function runCommandTests(o: StructureOptions, f: StructureFile): Promise<TestCase[]> {
+  const tests = f.commandTests
   if (tests.length === 0) return []
-  if (config.containerRunOptions?.allocateTty) {
-    o.logger.warning(
-      `${o.file}: containerRunOptions.allocateTty is ignored: a terminal would merge stderr into stdout`
-    )
-  }
-  const runner = new CommandRunner(o, config)
-  const concurrency = Math.max(1, Math.min(o.concurrency, tests.length))
+  const runner = new CommandRunner(o, f)
+  const runnable = tests.filter(e => e.test && validateCommand(e.test).length === 0).length
+  const concurrency = Math.max(1, Math.min(o.concurrency, runnable || 1))
   try {
-    await runner.startLanes(concurrency)
-    return await mapLimit(tests, concurrency, async t => {
-      const result = await withRetries(t.retries ?? 0, () => runner.run(t))
-      o.logger.info(
-        `${result.status === 'passed' ? '✓' : '✗'} command: ${t.name} (${formatDuration(result.durationMs)})${result.message ? `: ${result.message}` : ''}`
-      )
+    if (runnable > 0) await runner.startLanes(concurrency)
+    return await mapLimit(tests, concurrency, async e => {
+      const start = Date.now()
+      let result: TestCase
+      if (e.invalid) result = invalidCase('command', e, start)
+      else {
+        const errors = validateCommand(e.test)
+        result =
+          errors.length > 0
+            ? verdict({ suite: 'structure', kind: 'command', name: e.name, durationMs: 0 }, errors)
+            : await withRetries(e.test.retries ?? 0, () => runner.runTest(e.test))
+      }
+      logResult(o, result)
       return result
     })
   } finally {
@@ -400,194 +675,190 @@ export async function runCommandTests(
     const rest = [...runner.containers, ...runner.lanes.filter(l => l !== undefined)]
     if (o.engine) await Promise.all(rest.map(id => o.engine!.remove(id)))
     else await removeContainers(o.docker, rest)
-    await removeImages(o.docker, runner.images)
+    if (o.engine)
+      await Promise.all([...runner.images].reverse().map(id => o.engine!.removeImage(id)))
+    else await removeImages(o.docker, [...runner.images].reverse())
   }
 }
 
-/** A file-existence test against a snapshot. */
-export function checkFileExistence(
-  t: FileExistenceTest,
-  s: Snapshot,
-  vars: ReadonlyMap<string, string>
-): string[] {
-  const path = expandEnv(t.path, vars)
-  const shouldExist = t.shouldExist ?? true
-  const real = resolvePath(s.entries, path, false)
-  const e = real ? s.entries.get(real) : undefined
-  if (!e) return shouldExist ? [`${path} does not exist`] : []
-  if (!shouldExist) return [`${path} exists but should not`]
-  const problems: string[] = []
-  const perms = permissionString(e)
-  if (t.permissions !== undefined && perms !== t.permissions)
-    problems.push(`${path} has permissions ${perms}, expected ${t.permissions}`)
-  if (t.uid !== undefined && e.uid !== t.uid)
-    problems.push(`${path} is owned by uid ${e.uid}, expected ${t.uid}`)
-  if (t.gid !== undefined && e.gid !== t.gid)
-    problems.push(`${path} is owned by gid ${e.gid}, expected ${t.gid}`)
-  if (t.isExecutableBy) {
-    const mask = { owner: 0o100, group: 0o010, other: 0o001, any: 0o111 }[t.isExecutableBy]
-    if ((e.mode & mask) === 0)
-      problems.push(`${path} is not executable by ${t.isExecutableBy} (${perms})`)
-  }
-  return problems
-}
-
-/** A file-content test against a snapshot. */
-export function checkFileContent(
-  t: FileContentTest,
-  s: Snapshot,
-  vars: ReadonlyMap<string, string>
-): string[] {
-  const path = expandEnv(t.path, vars)
-  const content = contentOf(s, path)
-  if (content === undefined) {
-    const real = resolvePath(s.entries, path, true)
-    return [real ? `${path} is not a regular file` : `${path} does not exist`]
-  }
-  const text = content.toString('utf8')
-  const problems: string[] = []
-  for (const re of t.expectedContents ?? [])
-    if (!compileRegex(re).test(text)) problems.push(`expected content /${re}/ not found in ${path}`)
-  for (const re of t.excludedContents ?? [])
-    if (compileRegex(re).test(text)) problems.push(`excluded content /${re}/ found in ${path}`)
-  return problems
-}
-
-function keyValueChecks(
-  what: 'env var' | 'label',
-  actual: ReadonlyMap<string, string>,
-  expected: readonly EnvVar[] | undefined
-): string[] {
-  const problems: string[] = []
-  for (const v of expected ?? []) {
-    const got = actual.get(v.key)
-    if (got === undefined) {
-      problems.push(`${what} ${v.key} is not set`)
-      continue
-    }
-    const ok = v.isRegex ? compileRegex(v.value).test(got) : got === v.value
-    if (!ok)
-      problems.push(
-        `${what} ${v.key} is ${JSON.stringify(got)}, expected ${v.isRegex ? `/${v.value}/` : JSON.stringify(v.value)}`
-      )
-  }
-  return problems
-}
-
-function portKeys(c: ImageConfig): Set<string> {
-  const keys = new Set<string>()
-  for (const k of Object.keys(c.ExposedPorts ?? {})) {
-    keys.add(k)
-    if (k.endsWith('/tcp')) keys.add(k.slice(0, -4))
-  }
-  return keys
-}
-
-function sameList(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
-  const x = a ?? []
-  return x.length === b.length && x.every((v, i) => v === b[i])
-}
-
-/** The metadata test against the image configuration (no container needed). */
-export function checkMetadata(m: MetadataTest, c: ImageConfig): string[] {
-  const problems: string[] = [
-    ...keyValueChecks('env var', envMap(c.Env), m.envVars),
-    ...keyValueChecks('label', new Map(Object.entries(c.Labels ?? {})), m.labels)
-  ]
-  const ports = portKeys(c)
-  for (const p of m.exposedPorts ?? []) if (!ports.has(p)) problems.push(`port ${p} is not exposed`)
-  for (const p of m.unexposedPorts ?? [])
-    if (ports.has(p)) problems.push(`port ${p} is exposed but should not be`)
-  if (m.entrypoint !== undefined && !sameList(c.Entrypoint, m.entrypoint))
-    problems.push(
-      `entrypoint is ${JSON.stringify(c.Entrypoint ?? [])}, expected ${JSON.stringify(m.entrypoint)}`
-    )
-  if (m.cmd !== undefined && !sameList(c.Cmd, m.cmd))
-    problems.push(`cmd is ${JSON.stringify(c.Cmd ?? [])}, expected ${JSON.stringify(m.cmd)}`)
-  if (m.workdir !== undefined && (c.WorkingDir ?? '') !== m.workdir)
-    problems.push(
-      `workdir is ${JSON.stringify(c.WorkingDir ?? '')}, expected ${JSON.stringify(m.workdir)}`
-    )
-  if (m.user !== undefined && (c.User ?? '') !== m.user)
-    problems.push(`user is ${JSON.stringify(c.User ?? '')}, expected ${JSON.stringify(m.user)}`)
-  const volumes = new Set(Object.keys(c.Volumes ?? {}))
-  for (const v of m.volumes ?? []) if (!volumes.has(v)) problems.push(`volume ${v} is not declared`)
-  for (const v of m.unmountedVolumes ?? [])
-    if (volumes.has(v)) problems.push(`volume ${v} is declared but should not be`)
-  return problems
-}
-
-/** File-existence, file-content and metadata tests: one created, never started container. */
-export async function runStaticTests(
+/** A created, never started container to read files from (with the file's bind mounts). */
+async function fileContainer(
   o: StructureOptions,
-  config: StructureConfig
-): Promise<TestCase[]> {
-  const existence = config.fileExistenceTests ?? []
-  const content = config.fileContentTests ?? []
+  f: StructureFile
+): Promise<{ id: string; source: ArchiveSource }> {
+  const set = runOptionsSet(f.runOptions)
+  const binds = set ? f.runOptions.bindMounts : []
+  const name = containerName()
+  if (o.engine) {
+    const id = await o.engine.create(
+      {
+        Image: o.image,
+        Entrypoint: [''],
+        Cmd: ['NOOP_COMMAND_DO_NOT_RUN'],
+        Env: [],
+        Labels: labelObject(),
+        HostConfig: binds.length ? { Binds: binds } : {}
+      },
+      name
+    )
+    return { id, source: engineArchive(o.engine.socketPath, id) }
+  }
+  const args = ['create', '--name', name, ...labels(), '--entrypoint', '']
+  for (const b of binds) args.push('--volume', b)
+  args.push(o.image, 'NOOP_COMMAND_DO_NOT_RUN')
+  const r = await o.docker.run(args, { timeoutMs: 120_000 })
+  if (r.code !== 0)
+    throw new Error(`Error creating container: ${r.stderr.trim().split('\n').pop() ?? ''}`)
+  const id = r.stdout.trim().split('\n').pop()!.trim()
+  return { id, source: cliArchive(o.dockerBinary, id) }
+}
+
+/** File-content, file-existence and license tests, then the metadata test, as CST orders them. */
+async function runFileTests(o: StructureOptions, f: StructureFile): Promise<TestCase[]> {
   const results: TestCase[] = []
-  if (existence.length + content.length > 0) {
-    const vars = envMap(o.imageConfig.Env)
+  const fx = o.fixes ?? {}
+  const count = f.fileContentTests.length + f.fileExistenceTests.length + f.licenseTests.length
+  if (count > 0) {
     const start = Date.now()
-    const timeoutMs = Math.max(
-      o.timeoutMs,
-      ...[...existence, ...content].map(t => (t.timeout ? parseDuration('timeout', t.timeout) : 0))
-    )
-    let snap: Snapshot | undefined
+    let container: { id: string; source: ArchiveSource } | undefined
     let error: string | undefined
-    // A command is given so that images without CMD or ENTRYPOINT can be created too.
-    const id = await createContainer(o.docker, ['--entrypoint', '/gantry-never-started', o.image])
     try {
-      snap = await snapshot(
-        o.dockerBinary,
-        id,
-        content.map(t => expandEnv(t.path, vars)),
-        timeoutMs
-      )
+      container = await fileContainer(o, f)
     } catch (e: unknown) {
-      error = `could not read the image filesystem: ${(e as Error).message}`
+      error = `error creating driver: ${(e as Error).message}`
+    }
+    // v2 commits globalEnvVars before each file test (SetEnv): they are in the environment
+    // file-existence paths are expanded with, and an invalid one fails the test.
+    const imageEnv = [...(o.imageConfig.Env ?? [])]
+    let env = imageEnv
+    let envError: string | undefined
+    if (f.version === 2 && f.globalEnvVars.length > 0) {
+      const globals = processEnvVars(f.globalEnvVars, envListToMap(imageEnv))
+      const bad = invalidEnv(globals)
+      if (bad !== undefined)
+        envError = `error setting env vars: invalid environment variable: ${bad}`
+      env = dockerMergeEnv(globals, env)
+    }
+    const check: FileCheckOptions = {
+      timeoutMs: o.timeoutMs,
+      maxBytes: o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      relativeLinks: fx['symlink-content'],
+      specialFiles: fx['special-files']
+    }
+    const one = async (
+      kind: string,
+      e: Entry<{ timeoutMs?: number } & object>,
+      fn: (source: ArchiveSource, opts: FileCheckOptions) => Promise<string[]>,
+      usesEnv: boolean
+    ): Promise<TestCase> => {
+      const t0 = Date.now()
+      if (e.invalid) return invalidCase(kind, e, t0)
+      const base = { suite: 'structure' as const, kind, name: e.name }
+      if (error) return verdict({ ...base, durationMs: 0 }, [error])
+      if (usesEnv && envError) return verdict({ ...base, durationMs: 0 }, [envError])
+      try {
+        const problems = await fn(container!.source, {
+          ...check,
+          timeoutMs: e.test?.timeoutMs ?? check.timeoutMs
+        })
+        return verdict(
+          { ...base, durationMs: Date.now() - t0 },
+          problems.map(p => neutralize(p, 2000))
+        )
+      } catch (err: unknown) {
+        return verdict({ ...base, durationMs: Date.now() - t0 }, [
+          neutralize((err as Error).message, 2000)
+        ])
+      }
+    }
+    try {
+      for (const e of f.fileContentTests) {
+        if (e.test && e.test.name === '')
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, [
+              'Please provide a valid name for every test'
+            ])
+          )
+        else if (e.test && e.test.path === '')
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-content', name: e.name, durationMs: 0 }, [
+              `Please provide a valid file path for test ${e.test.name}`
+            ])
+          )
+        else
+          results.push(
+            await one('file-content', e, (s, c) => checkFileContent(e.test!, s, c), f.version === 2)
+          )
+      }
+      for (const e of f.fileExistenceTests) {
+        if (e.test && e.test.name === '')
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, [
+              'Please provide a valid name for every test'
+            ])
+          )
+        // v1's Validate does not stop an empty path (file_existence.go drops the error).
+        else if (e.test && e.test.path === '' && f.version === 2)
+          results.push(
+            verdict({ suite: 'structure', kind: 'file-existence', name: e.name, durationMs: 0 }, [
+              `Please provide a valid file path for test ${e.test.name}`
+            ])
+          )
+        else
+          results.push(
+            await one(
+              'file-existence',
+              e,
+              (s, c) =>
+                checkFileExistence(e.test!, s, {
+                  ...c,
+                  env: f.version === 2 ? envListToMap(env) : undefined
+                }),
+              f.version === 2
+            )
+          )
+      }
+      for (const e of f.licenseTests)
+        results.push(await one('license', e, (s, c) => checkLicense(e.test!, s, c), false))
     } finally {
-      await removeContainers(o.docker, [id])
-    }
-    const readMs = Date.now() - start
-    o.logger.info(
-      `Read the image filesystem in ${formatDuration(readMs)} (the container was never started)`
-    )
-    const share = Math.round(readMs / (existence.length + content.length))
-    for (const t of existence) {
-      const base = {
-        suite: 'structure' as const,
-        kind: 'file-existence',
-        name: t.name,
-        durationMs: share
+      if (container) {
+        if (o.engine) await o.engine.remove(container.id)
+        else await removeContainers(o.docker, [container.id])
       }
+    }
+    o.logger.info(
+      `Read the image files in ${formatDuration(Date.now() - start)} through the engine's archive API (docker cp without a local socket; the container was never started)`
+    )
+  }
+  if (f.metadataTest) {
+    const e = f.metadataTest
+    const t0 = Date.now()
+    if (e.invalid) results.push(invalidCase('metadata', e, t0))
+    else {
+      const base = { suite: 'structure' as const, kind: 'metadata', name: 'Metadata Test' }
+      const errors = validateMetadata(e.test)
       results.push(
-        error ? failed(base, [error]) : verdict(base, checkFileExistence(t, snap!, vars))
+        errors.length > 0
+          ? verdict({ ...base, durationMs: 0 }, errors)
+          : verdict(
+              { ...base, durationMs: Date.now() - t0 },
+              checkMetadata(e.test, o.imageConfig, { portProtocol: fx['port-protocol'] }).map(p =>
+                neutralize(p, 2000)
+              )
+            )
       )
     }
-    for (const t of content) {
-      const base = {
-        suite: 'structure' as const,
-        kind: 'file-content',
-        name: t.name,
-        durationMs: share
-      }
-      results.push(error ? failed(base, [error]) : verdict(base, checkFileContent(t, snap!, vars)))
-    }
   }
-  if (config.metadataTest) {
-    const start = Date.now()
-    const problems = checkMetadata(config.metadataTest, o.imageConfig)
-    results.push(
-      verdict(
-        { suite: 'structure', kind: 'metadata', name: 'metadata', durationMs: Date.now() - start },
-        problems
-      )
-    )
-  }
-  for (const r of results) {
-    o.logger.info(
-      `${r.status === 'passed' ? '✓' : '✗'} ${r.kind}: ${r.name}${r.message ? `: ${r.message}` : ''}`
-    )
-  }
+  for (const r of results) logResult(o, r)
   return results
+}
+
+/** All tests of one structure-test file, in CST's order. */
+export async function runStructureFile(o: StructureOptions, f: StructureFile): Promise<TestCase[]> {
+  if (f.runOptions.allocateTty && !(o.fixes ?? {}).tty) {
+    o.logger.warning(
+      `${neutralize(f.file)}: containerRunOptions.allocateTty: container-structure-test reads a terminal's output as framed logs, so a command with output fails or shows none; the \`tty\` fix (input structure-test-fixes) matches it as stdout`
+    )
+  }
+  return [...(await runCommandTests(o, f)), ...(await runFileTests(o, f))]
 }
