@@ -449,12 +449,12 @@ class Interpreter {
       ctx.env = stepEnv
       let r: StepRecord
       if (!condition(step.if, ctx, status)) {
-        r = this.record(id, stepId, step.uses, 'not-run', 'skipped')
+        r = this.record(name, stepId, step.uses, 'not-run', 'skipped')
       } else {
         try {
-          r = await this.runStep(id, stepId, step, ctx, status, stepEnv, h)
+          r = await this.runStep(name, stepId, step, ctx, status, stepEnv, h)
         } catch (e) {
-          r = this.record(id, stepId, step.uses, 'run', 'failure')
+          r = this.record(name, stepId, step.uses, 'run', 'failure')
           r.log = `interpreter: ${(e as Error).message}`
         }
         const coe = step['continue-on-error']
@@ -519,7 +519,7 @@ class Interpreter {
     const stepEnv = {
       ...machine,
       ...(this.opts.runnerEnv ?? {}),
-      ...this.githubEnv(h.workspace, job),
+      ...this.githubEnv(h.workspace, job.split(' / ').pop()!),
       RUNNER_TEMP: h.temp,
       RUNNER_TOOL_CACHE: h.toolCache,
       ...env
