@@ -360,9 +360,10 @@ describe('pushes to main', () => {
         options(pushEvent(commit), {
           runnerEnv: { OSV_DB: OSV_NPM, DEPLOY_LOG: deployLog },
           inputs: {
-            image: `ghcr.io/${REPOSITORY}`,
+            // Inputs are not workflow text: the stand-ins are written in directly.
+            image: `${registry.host}/${REPOSITORY}`,
             context: 'examples/service',
-            'build-args': `NODE_IMAGE=node:20-bookworm-slim\nVERSION=${commit}`,
+            'build-args': `NODE_IMAGE=${NODE_IMAGE}\nVERSION=${commit}`,
             'structure-test': 'examples/service/structure-test.yaml',
             'production-url': `http://127.0.0.1:${port}/healthz`,
             'expect-version': commit,
