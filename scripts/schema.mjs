@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml'
 
 /** Inputs of each stage that the pipeline sets itself, so the config cannot. */
 export const PIPELINE_OWNED = {
-  'build-image': ['tags', 'push', 'load'],
+  'build-image': ['tags', 'images', 'tag-rules', 'tag-flavor', 'push', 'load'],
   'test-in-container': ['image'],
   'scan-image': ['image'],
   'health-gate': ['image'],

@@ -1,17 +1,22 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { raw, required } from '../common/inputs.js'
+import { raw } from '../common/inputs.js'
 import { InputError } from '../lib/errors.js'
 import { parseBoolean, parseKeyValues, parseList } from '../lib/inputs.js'
 import { parseReference } from '../lib/reference.js'
 import { parseSecret } from '../lib/build/secrets.js'
 import type { SecretSpec } from '../lib/build/args.js'
+import { tagContextFromEnv } from '../lib/tags/context.js'
+import { planTags } from '../lib/tags/tags.js'
 
 /** Input and output names: the action's contract, spelled once. */
 export const INPUT = {
   context: 'context',
   file: 'file',
   tags: 'tags',
+  images: 'images',
+  tagRules: 'tag-rules',
+  tagFlavor: 'tag-flavor',
   labels: 'labels',
   buildArgs: 'build-args',
   secrets: 'secrets',
@@ -47,6 +52,10 @@ export interface Inputs {
   /** Absolute path of the Dockerfile ('' for a remote context without `file`). */
   file: string
   tags: string[]
+  /** Said to the user as notices: image names lower-cased, the default image used. */
+  tagNotices: string[]
+  /** Said in the log: tag rules that did not apply to this run, and why. */
+  tagNotes: string[]
   labels: Array<[string, string]>
   buildArgs: Array<[string, string]>
   secrets: SecretSpec[]
@@ -69,19 +78,51 @@ export interface Inputs {
 
 const REMOTE = /^(https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)/
 
+/**
+ * The tags to build: `tags` as given, and/or tags computed by the tag rules for each of
+ * `images` (default, when neither is given: ghcr.io/<owner>/<repo>, lower-cased).
+ */
+function resolveTags(env: NodeJS.ProcessEnv): {
+  tags: string[]
+  notices: string[]
+  notes: string[]
+} {
+  const explicit = parseList(INPUT.tags, raw(INPUT.tags))
+  for (const t of explicit) parseReference(INPUT.tags, t)
+  const never = { comma: 'never' } as const
+  const images = parseList(INPUT.images, raw(INPUT.images), never)
+  const rules = parseList(INPUT.tagRules, raw(INPUT.tagRules), never)
+  const flavor = parseList(INPUT.tagFlavor, raw(INPUT.tagFlavor), never)
+  if (explicit.length && !images.length) {
+    if (rules.length || flavor.length)
+      throw new InputError(
+        rules.length ? INPUT.tagRules : INPUT.tagFlavor,
+        'applies to `images`: set `images` (the repositories to tag), or leave `tags` empty to tag the default image'
+      )
+    return { tags: explicit, notices: [], notes: [] }
+  }
+  const ctx = tagContextFromEnv(env)
+  const plan = planTags({ images, rules, flavor }, ctx, {
+    images: INPUT.images,
+    rules: INPUT.tagRules,
+    flavor: INPUT.tagFlavor
+  })
+  for (const t of plan.tags) parseReference(INPUT.tagRules, t)
+  const tags = [...new Set([...explicit, ...plan.tags])]
+  if (!tags.length)
+    throw new InputError(
+      INPUT.tagRules,
+      `no rule gave a tag for this run (event ${JSON.stringify(ctx.eventName)}, ref ${JSON.stringify(ctx.ref)}): add one that always applies, e.g. type=sha, or set \`tags\``
+    )
+  return { tags, notices: plan.notices, notes: plan.notes }
+}
+
 /** Reads and checks every input; a missing context, Dockerfile or secret file fails here, before anything runs. */
 export function getInputs(
   workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
   env: NodeJS.ProcessEnv = process.env
 ): Inputs {
-  const tags = parseList(
-    INPUT.tags,
-    required(
-      INPUT.tags,
-      'one or more image references to name the image, e.g. registry.example.com/team/app:${{ github.sha }}'
-    )
-  )
-  for (const t of tags) parseReference(INPUT.tags, t)
+  const { tags, notices: tagNotices, notes: tagNotes } = resolveTags(env)
 
   const contextRaw = raw(INPUT.context) || '.'
   const remoteContext = REMOTE.test(contextRaw)
@@ -129,6 +170,8 @@ export function getInputs(
     remoteContext,
     file,
     tags,
+    tagNotices,
+    tagNotes,
     labels: parseKeyValues(INPUT.labels, raw(INPUT.labels)),
     buildArgs: parseKeyValues(INPUT.buildArgs, raw(INPUT.buildArgs)),
     secrets,

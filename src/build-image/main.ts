@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import * as core from '@actions/core'
 import { runAction } from '../common/run.js'
 import { report, stepContext } from '../common/stage.js'
 import { writeSummary } from '../common/summary.js'
@@ -13,6 +14,7 @@ import { checkBuildArgs } from '../lib/build/secrets.js'
 import { UserError } from '../lib/errors.js'
 import type { StageContext, StageOutcome } from '../lib/stage.js'
 import { code, formatBytes, formatDuration, heading, table } from '../lib/summary.js'
+import { safeLogText } from '../lib/untrusted.js'
 import { getInputs, OUTPUT, type Inputs } from './inputs.js'
 
 /** Secret values are masked in every later log line, whatever prints them. */
@@ -212,8 +214,11 @@ export async function execute(
 export async function run(): Promise<void> {
   await runAction('build-image', async () => {
     const ctx = stepContext()
+    const inputs = getInputs(ctx.workspace)
+    for (const n of inputs.tagNotices) core.notice(safeLogText(n))
+    for (const n of inputs.tagNotes) ctx.logger.info(n)
     try {
-      await report(await execute(getInputs(ctx.workspace), ctx))
+      await report(await execute(inputs, ctx))
     } catch (e: unknown) {
       if (e instanceof BuildFailedError) await writeSummary(e.summary)
       throw e
